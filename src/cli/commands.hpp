@@ -1,0 +1,13 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace aurora::cli {
+
+// Each command takes the arguments after its name and returns the process exit code:
+// 0 success, 2 invalid input data, 64 usage error.
+int RunEval(const std::vector<std::string>& args);
+int RunHash(const std::vector<std::string>& args);
+
+}  // namespace aurora::cli

@@ -1,0 +1,37 @@
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: aurora <command> [args]\n"
+    "commands:\n"
+    "  eval   evaluate a parameter against a snapshot file (aurora eval --help)\n"
+    "  hash   print the MurmurHash3 h1 and bucket of a key\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 64;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "eval") return aurora::cli::RunEval(args);
+    if (command == "hash") return aurora::cli::RunHash(args);
+    if (command == "-h" || command == "--help" || command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "aurora: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "aurora: unknown command " << command << "\n" << kUsage;
+  return 64;
+}
