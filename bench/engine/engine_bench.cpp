@@ -33,9 +33,9 @@ Fixture Make(const std::string& snapshot_json, int flag_count) {
   }
   f.snapshot = *loaded;
   for (int i = 0; i < flag_count; ++i) f.flags.push_back(FlagName(i));
-  f.users = Users(10'000);
+  f.users = Users(std::getenv("AURORA_BENCH_USERS") ? std::atoi(std::getenv("AURORA_BENCH_USERS")) : 10000);
   std::mt19937 rng(42);
-  std::uniform_int_distribution<std::uint32_t> flag(0, flag_count - 1), user(0, 9'999);
+  std::uniform_int_distribution<std::uint32_t> flag(0, flag_count - 1), user(0, static_cast<std::uint32_t>(f.users.size() - 1));
   f.picks.resize(1 << 16);
   for (auto& p : f.picks) p = {flag(rng), user(rng)};
   return f;

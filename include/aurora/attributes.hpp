@@ -50,11 +50,13 @@ class Attributes {
 
  private:
   struct Entry {
-    std::uint64_t hash;
     std::string name;
     AttributeValue value;
   };
   AttributeValue& Slot(std::string_view name);
+  // Name hashes apart from the entries, so a lookup scans one compact array (usually one
+  // cache line) and touches a single entry.
+  std::vector<std::uint64_t> hashes_;
   std::vector<Entry> entries_;
 };
 

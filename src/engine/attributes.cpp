@@ -12,21 +12,23 @@ std::uint64_t Attributes::HashName(std::string_view name) {
 }
 
 const AttributeValue* Attributes::Find(std::string_view name, std::uint64_t name_hash) const {
-  for (const Entry& e : entries_) {
-    if (e.hash == name_hash && e.name == name) return &e.value;
+  const std::size_t n = hashes_.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (hashes_[i] == name_hash && entries_[i].name == name) return &entries_[i].value;
   }
   return nullptr;
 }
 
 AttributeValue& Attributes::Slot(std::string_view name) {
   const std::uint64_t h = HashName(name);
-  for (Entry& e : entries_) {
-    if (e.hash == h && e.name == name) {
-      e.value = AttributeValue{};
-      return e.value;
+  for (std::size_t i = 0; i < hashes_.size(); ++i) {
+    if (hashes_[i] == h && entries_[i].name == name) {
+      entries_[i].value = AttributeValue{};
+      return entries_[i].value;
     }
   }
-  entries_.push_back(Entry{h, std::string(name), AttributeValue{}});
+  hashes_.push_back(h);
+  entries_.push_back(Entry{std::string(name), AttributeValue{}});
   return entries_.back().value;
 }
 

@@ -17,6 +17,38 @@ CompiledCondition::CompiledCondition(CompiledCondition&&) noexcept = default;
 CompiledCondition& CompiledCondition::operator=(CompiledCondition&&) noexcept = default;
 CompiledCondition::~CompiledCondition() = default;
 
+bool NameIndex::Insert(std::string_view name, std::size_t index) {
+  if (Find(name) != npos) return false;
+  if ((size_ + 1) * 2 > slots_.size()) Grow();  // keep the load at most 1/2: short probes
+  const std::uint64_t h = Attributes::HashName(name);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t i = h & mask;
+  while (slots_[i].index != npos) i = (i + 1) & mask;
+  slots_[i] = Slot{h, name, index};
+  ++size_;
+  return true;
+}
+
+std::size_t NameIndex::Find(std::string_view name) const {
+  if (slots_.empty()) return npos;
+  const std::uint64_t h = Attributes::HashName(name);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.index == npos) return npos;
+    if (slot.hash == h && slot.name == name) return slot.index;
+  }
+}
+
+void NameIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  size_ = 0;
+  for (const Slot& slot : old) {
+    if (slot.index != npos) Insert(slot.name, slot.index);
+  }
+}
+
 namespace {
 
 using nlohmann::json;
@@ -210,10 +242,11 @@ class Compiler {
 
   void CompileParameters(CompiledSnapshot& out) {
     out.parameters.reserve(snapshot_.parameters.size());
+    std::set<std::string_view> parameter_names;
     for (std::size_t i = 0; i < snapshot_.parameters.size(); ++i) {
       const Parameter& p = snapshot_.parameters[i];
       const std::string path = JoinPath("parameters", i);
-      if (!out.parameter_index.emplace(p.name, i).second) {
+      if (!parameter_names.insert(p.name).second) {
         Fail(JoinPath(path, "name"), "duplicate parameter \"" + p.name + "\"");
       }
       CompiledParameter cp;
@@ -249,6 +282,8 @@ class Compiler {
       }
       out.parameters.push_back(std::move(cp));
     }
+    // Index only now: `parameters` is complete and its names no longer move.
+    for (std::size_t i = 0; i < out.parameters.size(); ++i) out.parameter_index.Insert(out.parameters[i].name, i);
   }
 
   void CompileExperiments(CompiledSnapshot& out) {
@@ -280,9 +315,9 @@ class Compiler {
         const std::string ppath = JoinPath(JoinPath(vpath, v), "parameters");
         for (const VariantParameter& vp : variant.parameters) {
           const std::string path_of_value = JoinPath(ppath, vp.parameter_name);
-          const auto it = out.parameter_index.find(vp.parameter_name);
-          if (it == out.parameter_index.end()) Fail(path_of_value, "unknown parameter \"" + vp.parameter_name + "\"");
-          CheckValueType(snapshot_.parameters[it->second].type, vp.value, path_of_value);
+          const std::size_t p = out.parameter_index.Find(vp.parameter_name);
+          if (p == NameIndex::npos) Fail(path_of_value, "unknown parameter \"" + vp.parameter_name + "\"");
+          CheckValueType(snapshot_.parameters[p].type, vp.value, path_of_value);
         }
       }
       if (sum != kFullPercentage) {
@@ -300,7 +335,7 @@ class Compiler {
       std::map<std::size_t, ExperimentLink> links;
       for (std::size_t v = 0; v < e.variants.size(); ++v) {
         for (const VariantParameter& vp : e.variants[v].parameters) {
-          const std::size_t p = out.parameter_index.at(vp.parameter_name);
+          const std::size_t p = out.parameter_index.Find(vp.parameter_name);
           ExperimentLink& link = links[p];
           link.experiment = i;
           link.values.resize(e.variants.size());

@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "aurora/evaluation.hpp"
@@ -99,23 +98,44 @@ struct CompiledParameter {
   std::vector<CompiledRule> rules;
 };
 
-struct CompiledSnapshot {
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+/// Name -> index with open addressing over a power-of-two table: one hash of the name (the
+/// FNV-1a of Attributes::HashName), usually one probe, and no allocation on lookup.
+class NameIndex {
+ public:
+  /// Adds `name` (which must outlive the index) unless present; false when it was present.
+  bool Insert(std::string_view name, std::size_t index);
+  /// The index of `name`, or npos.
+  std::size_t Find(std::string_view name) const;
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+ private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::string_view name;
+    std::size_t index = npos;
   };
+  void Grow();
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
+struct CompiledSnapshot {
+  // Pinned in place: the name index points into `parameters`.
+  CompiledSnapshot() = default;
+  CompiledSnapshot(const CompiledSnapshot&) = delete;
+  CompiledSnapshot& operator=(const CompiledSnapshot&) = delete;
 
   std::int64_t revision = 0;
   std::optional<Timestamp> generated_at;
   std::vector<CompiledSegment> segments;
   std::vector<CompiledExperiment> experiments;
   std::vector<CompiledParameter> parameters;
-  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> parameter_index;
+  NameIndex parameter_index;  // names point into `parameters`, which never changes after building
 
   /// The parameter called `name`, or nullptr. Never allocates.
   const CompiledParameter* FindParameter(std::string_view name) const {
-    const auto it = parameter_index.find(name);
-    return it == parameter_index.end() ? nullptr : &parameters[it->second];
+    const std::size_t i = parameter_index.Find(name);
+    return i == NameIndex::npos ? nullptr : &parameters[i];
   }
 };
 
