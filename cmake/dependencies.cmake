@@ -2,7 +2,13 @@
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED CONFIG)
+find_package(Boost 1.81...<1.82 REQUIRED CONFIG)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+find_package(yaml-cpp 0.7 REQUIRED CONFIG)                       # yaml-cpp (no namespace in 0.7)
+find_package(SQLite3 REQUIRED)                                   # SQLite::SQLite3
+find_package(PostgreSQL REQUIRED)                                # PostgreSQL::PostgreSQL (libpq)
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)    # PkgConfig::PQXX
+find_package(ZLIB REQUIRED)                                      # ZLIB::ZLIB (gzip of snapshots)
 
 if(AURORA_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)

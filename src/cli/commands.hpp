@@ -9,5 +9,7 @@ namespace aurora::cli {
 // 0 success, 2 invalid input data, 64 usage error.
 int RunEval(const std::vector<std::string>& args);
 int RunHash(const std::vector<std::string>& args);
+int RunMigrate(std::vector<std::string> args);
+int RunServer(const std::vector<std::string>& args, const char* argv0);
 
 }  // namespace aurora::cli

@@ -10,7 +10,9 @@ constexpr const char* kUsage =
     "usage: aurora <command> [args]\n"
     "commands:\n"
     "  eval   evaluate a parameter against a snapshot file (aurora eval --help)\n"
-    "  hash   print the MurmurHash3 h1 and bucket of a key\n";
+    "  hash   print the MurmurHash3 h1 and bucket of a key\n"
+    "  migrate up|down|down-all|version|create NAME   manage the database schema\n"
+    "  server [--config FILE]   run aurora-server\n";
 
 }  // namespace
 
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
   try {
     if (command == "eval") return aurora::cli::RunEval(args);
     if (command == "hash") return aurora::cli::RunHash(args);
+    if (command == "migrate") return aurora::cli::RunMigrate(args);
+    if (command == "server") return aurora::cli::RunServer(args, argv[0]);
     if (command == "-h" || command == "--help" || command == "help") {
       std::cout << kUsage;
       return 0;

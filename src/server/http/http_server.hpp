@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "aurora/result.hpp"
+
 #include "server/http/message.hpp"
 
 namespace aurora::server::http {
@@ -38,19 +39,22 @@ struct HttpServerOptions {
   /// From a request's first byte until its headers are complete (slowloris guard). Also how
   /// long a new connection may stay silent.
   std::chrono::milliseconds header_timeout = std::chrono::seconds(10);
-  std::chrono::milliseconds body_timeout = std::chrono::seconds(30);  ///< reading the body
-  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);  ///< keep-alive between requests
-  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);  ///< each response/chunk write
+  /// Reading a request's body, all of it.
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(30);
+  /// How long a keep-alive connection may wait for its next request.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  /// Writing one response, or one chunk of a stream, to a client that does not read.
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(30);
   /// How long Stop() lets in-flight requests finish before closing their connections.
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
   RequestDoneCallback on_request_done;  ///< optional
   LogSink log;                          ///< optional; stderr when empty
 };
 
+/// Thread-safe: Start, Stop and port may be called from any thread (not from a handler).
 /// An HTTP/1.1 server: keep-alive, sequential pipelining, request limits and timeouts, chunked
 /// streams. I/O runs on `io_threads` threads; handlers run on a separate worker pool so a slow
-/// handler never stalls other connections.
-/// Thread-safe: Start, Stop and port may be called from any thread; it is started at most once.
+/// handler never stalls other connections. Started at most once.
 class HttpServer {
  public:
   HttpServer(HttpServerOptions options, RequestHandler handler);
@@ -66,7 +70,8 @@ class HttpServer {
   /// Graceful stop: stops accepting, closes idle keep-alive connections, ends streams, lets
   /// requests in flight finish and be written (up to `shutdown_timeout`, then their
   /// connections are closed), and joins all threads. Blocks until done; waits for running
-  /// handlers to return. Idempotent.
+  /// handlers to return, so it must not be called from a handler or on_request_done.
+  /// Idempotent.
   void Stop();
 
   /// The bound port after a successful Start (useful with port 0), else 0.

@@ -20,11 +20,11 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 /// One HTTP request as handlers see it: plain data, no transport types.
 struct Request {
-  std::string method;      ///< as sent, e.g. "GET" (methods are case-sensitive)
-  std::string target;      ///< raw request-target, e.g. "/api/v1/parameters?limit=5"
-  std::string path;        ///< percent-decoded path without the query
-  FieldList query;         ///< decoded query parameters ('+' is a space), in order
-  FieldList headers;       ///< names as sent
+  std::string method;  ///< as sent, e.g. "GET" (methods are case-sensitive)
+  std::string target;  ///< raw request-target, e.g. "/api/v1/parameters?limit=5"
+  std::string path;    ///< percent-decoded path without the query
+  FieldList query;     ///< decoded query parameters ('+' is a space), in order
+  FieldList headers;   ///< names as sent
   std::string body;
   std::string remote;      ///< peer address, "127.0.0.1:51234" or "[::1]:51234"
   std::string request_id;  ///< the sane X-Request-Id the client sent, else a generated one
@@ -39,10 +39,11 @@ namespace detail {
 struct EventStreamAccess;
 }
 
+/// Thread-safe: any thread may Push or Close; the server drains it on the connection's I/O
+/// thread, without a thread per stream.
 /// A response body written over time, one chunk per burst of Push calls (Server-Sent Events).
-/// Thread-safe: any thread may Push or Close; the server drains it on the connection's I/O thread
-/// without a thread per stream. The stream reports closed once the producer closed it, the client
-/// disconnected, the server stopped, or the client fell more than `max_pending_bytes` behind.
+/// It reports closed once the producer closed it, the client disconnected, the server stopped,
+/// or the client fell more than `max_pending_bytes` behind.
 class EventStream {
  public:
   explicit EventStream(std::size_t max_pending_bytes = std::size_t{1} << 20);

@@ -67,13 +67,12 @@ void Router::Add(std::string method, std::string_view pattern, RouteHandler hand
     }
   }
   for (const Route& existing : routes_) {
-    const bool same_shape = existing.method == route.method &&
-                            std::equal(existing.segments.begin(), existing.segments.end(),
-                                       route.segments.begin(), route.segments.end(),
-                                       [](const Segment& a, const Segment& b) {
-                                         return a.capture == b.capture &&
-                                                (a.capture || a.text == b.text);
-                                       });
+    const bool same_shape =
+        existing.method == route.method &&
+        std::equal(existing.segments.begin(), existing.segments.end(), route.segments.begin(),
+                   route.segments.end(), [](const Segment& a, const Segment& b) {
+                     return a.capture == b.capture && (a.capture || a.text == b.text);
+                   });
     if (same_shape) {
       throw std::invalid_argument("duplicate route " + route.method + " " + route.pattern +
                                   " (same as " + existing.pattern + ")");
@@ -102,6 +101,31 @@ bool Router::MoreSpecific(const Route& a, const Route& b) {
   return false;
 }
 
+const Router::Route* Router::Find(const Request& request,
+                                  const std::vector<std::string_view>& segments,
+                                  std::vector<std::string>* allowed) const {
+  const Route* exact = nullptr;     // same method
+  const Route* fallback = nullptr;  // GET route serving a HEAD request
+  for (const Route& route : routes_) {
+    if (!Matches(route, segments)) continue;
+    if (allowed != nullptr) allowed->push_back(route.method);
+    if (route.method == request.method) {
+      if (exact == nullptr || MoreSpecific(route, *exact)) exact = &route;
+    } else if (request.method == "HEAD" && route.method == "GET") {
+      if (fallback == nullptr || MoreSpecific(route, *fallback)) fallback = &route;
+    }
+  }
+  return exact != nullptr ? exact : fallback;
+}
+
+std::optional<std::string_view> Router::MatchedPattern(const Request& request) const {
+  const std::string_view raw_path = RawPath(request);
+  if (raw_path.empty() || raw_path.front() != '/') return std::nullopt;
+  const Route* route = Find(request, SplitPath(raw_path), nullptr);
+  if (route == nullptr) return std::nullopt;
+  return std::string_view(route->pattern);
+}
+
 Response Router::Dispatch(const Request& request) const {
   const std::string_view raw_path = RawPath(request);
   if (raw_path.empty() || raw_path.front() != '/') {
@@ -109,26 +133,13 @@ Response Router::Dispatch(const Request& request) const {
                                "no route for " + request.method + " " + request.path);
   }
   const std::vector<std::string_view> segments = SplitPath(raw_path);
-
-  const Route* exact = nullptr;     // same method
-  const Route* fallback = nullptr;  // GET route serving a HEAD request
   std::vector<std::string> allowed;
-  for (const Route& route : routes_) {
-    if (!Matches(route, segments)) continue;
-    allowed.push_back(route.method);
-    if (route.method == request.method) {
-      if (exact == nullptr || MoreSpecific(route, *exact)) exact = &route;
-    } else if (request.method == "HEAD" && route.method == "GET") {
-      if (fallback == nullptr || MoreSpecific(route, *fallback)) fallback = &route;
-    }
-  }
-  const Route* chosen = exact != nullptr ? exact : fallback;
-  if (chosen != nullptr) {
+  if (const Route* route = Find(request, segments, &allowed)) {
     PathParams params;
     for (std::size_t i = 0; i < segments.size(); ++i) {
-      if (chosen->segments[i].capture) params.Add(chosen->segments[i].text, Decode(segments[i]));
+      if (route->segments[i].capture) params.Add(route->segments[i].text, Decode(segments[i]));
     }
-    return chosen->handler(request, params);
+    return route->handler(request, params);
   }
   if (allowed.empty()) {
     return Response::JsonError(404, "not_found",

@@ -35,10 +35,10 @@ class PathParams {
 
 using RouteHandler = std::function<Response(const Request&, const PathParams&)>;
 
+/// Thread-safe once built: Dispatch may run on many threads at once; Add may not overlap them.
 /// Maps (method, path) to handlers. Patterns are literal segments and `:name` captures, e.g.
 /// `/api/v1/parameters/:id`; a literal segment wins over a capture at the first place they
 /// differ, so `/experiments/archived` beats `/experiments/:id`. Trailing slashes are significant.
-/// Not thread-safe while routes are added; afterwards Dispatch may run on many threads at once.
 class Router {
  public:
   /// Registers a handler. Throws std::invalid_argument for a pattern that does not start with
@@ -50,6 +50,10 @@ class Router {
   /// Unknown path → 404 `not_found`; known path, other method → 405 `method_not_allowed` with
   /// an `Allow` header. Exceptions from the handler propagate.
   Response Dispatch(const Request& request) const;
+
+  /// The pattern Dispatch would pick for this request (e.g. for metrics labels), or nullopt
+  /// when it would answer 404 or 405. Valid while the router lives.
+  std::optional<std::string_view> MatchedPattern(const Request& request) const;
 
   /// Every registered (method, pattern), in registration order.
   std::vector<std::pair<std::string, std::string>> Routes() const;
@@ -66,6 +70,10 @@ class Router {
     RouteHandler handler;
   };
 
+  // The route for the request, or nullptr; `allowed` (when given) collects the methods of
+  // every route whose pattern matches the path.
+  const Route* Find(const Request& request, const std::vector<std::string_view>& segments,
+                    std::vector<std::string>* allowed) const;
   static bool Matches(const Route& route, const std::vector<std::string_view>& segments);
   static bool MoreSpecific(const Route& a, const Route& b);
 

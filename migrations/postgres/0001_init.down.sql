@@ -1,0 +1,9 @@
+DROP TABLE audit_log;
+DROP TABLE parameter_refs;
+DROP TABLE segment_refs;
+DROP TABLE attribute_refs;
+DROP TABLE experiments;
+DROP TABLE parameters;
+DROP TABLE segments;
+DROP TABLE attributes;
+DROP TABLE aurora_revision;

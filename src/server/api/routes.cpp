@@ -1,0 +1,328 @@
+#include "server/api/routes.hpp"
+
+#include <charconv>
+
+#include "engine/codec/evaluation_codec.hpp"
+#include "engine/codec/json.hpp"
+#include "engine/evaluator.hpp"
+#include "server/api/error_mapping.hpp"
+#include "server/services/body.hpp"
+#include "server/services/try.hpp"
+#include "store/migrations.hpp"
+
+namespace aurora::server::api {
+namespace {
+
+using http::PathParams;
+using http::Request;
+using http::Response;
+using nlohmann::json;
+using store::Kind;
+
+constexpr const char* kAnonymous = "anonymous";
+
+Response JsonResponse(int status, const nlohmann::ordered_json& body) {
+  return Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+// Runs a handler body that returns Result<Response>; errors go through the error mapping.
+template <class F>
+Response Handle(F&& f) {
+  Result<Response> r = f();
+  if (!r) return ErrorResponse(r.error());
+  return std::move(*r);
+}
+
+Result<json> ParseBody(const Request& req, bool allow_empty) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (allow_empty) return json::object();
+    return Error{ErrorCode::kInvalidArgument, "a JSON body is required"};
+  }
+  auto doc = engine::ParseJson(req.body);
+  if (!doc) return Error{ErrorCode::kInvalidArgument, doc.error().message};
+  return std::move(*doc);
+}
+
+Result<std::int64_t> PathId(const PathParams& params) {
+  const std::string_view text = params.Get("id");
+  std::int64_t id = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+    return Error{ErrorCode::kInvalidArgument, "the id in the path must be a positive integer", "id"};
+  }
+  return id;
+}
+
+Result<int> Limit(const Request& req) {
+  const auto text = req.Query("limit");
+  if (!text) return 100;
+  int limit = 0;
+  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+  if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
+    return Error{ErrorCode::kInvalidArgument, "must be an integer between 1 and 1000", "limit"};
+  }
+  return limit;
+}
+
+// If-Match: "3", W/"3" or 3.
+Result<std::optional<std::int64_t>> IfMatch(const Request& req) {
+  auto header = req.Header("If-Match");
+  if (!header) return std::optional<std::int64_t>();
+  std::string_view v = *header;
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t version = 0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || p != v.data() + v.size() || version < 1) {
+    return Error{ErrorCode::kInvalidArgument, "If-Match must hold a resource version such as \"3\"", "version"};
+  }
+  return std::optional<std::int64_t>(version);
+}
+
+// Weak comparison of an If-None-Match list against a strong ETag.
+bool NoneMatch(const Request& req, const std::string& etag) {
+  const auto header = req.Header("If-None-Match");
+  if (!header) return false;
+  std::string_view list = *header;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view tag = list.substr(0, comma);
+    while (!tag.empty() && (tag.front() == ' ' || tag.front() == '\t')) tag.remove_prefix(1);
+    while (!tag.empty() && (tag.back() == ' ' || tag.back() == '\t')) tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+bool AcceptsGzip(const Request& req) {
+  const auto header = req.Header("Accept-Encoding");
+  return header && header->find("gzip") != std::string_view::npos;
+}
+
+Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
+  r.SetHeader("ETag", "\"" + std::to_string(resource["version"].get<std::int64_t>()) + "\"");
+  return r;
+}
+
+void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
+  const std::string base = std::string("/api/v1/") + store::KindPlural(kind);
+  router.Add("GET", base, [&ctx, kind](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(limit, Limit(req));
+      AURORA_TRY(page, ctx.resources.List(kind, std::string(req.Query("cursor").value_or("")), limit));
+      return JsonResponse(200, page.ToJson());
+    });
+  });
+  router.Add("POST", base, [&ctx, kind, base](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, false));
+      AURORA_TRY(created, ctx.resources.Create(kind, body, kAnonymous));
+      Response r = WithEtag(JsonResponse(201, created), created);
+      r.SetHeader("Location", base + "/" + std::to_string(created["id"].get<std::int64_t>()));
+      return r;
+    });
+  });
+  router.Add("GET", base + "/:id", [&ctx, kind](const Request&, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(id, PathId(params));
+      AURORA_TRY(resource, ctx.resources.Get(kind, id));
+      return WithEtag(JsonResponse(200, resource), resource);
+    });
+  });
+  for (const char* method : {"PUT", "PATCH"}) {
+    const bool patch = std::string_view(method) == "PATCH";
+    router.Add(method, base + "/:id", [&ctx, kind, patch](const Request& req, const PathParams& params) {
+      return Handle([&]() -> Result<Response> {
+        AURORA_TRY(id, PathId(params));
+        AURORA_TRY(body, ParseBody(req, false));
+        AURORA_TRY(if_match, IfMatch(req));
+        AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch, kAnonymous));
+        return WithEtag(JsonResponse(200, updated), updated);
+      });
+    });
+  }
+  router.Add("DELETE", base + "/:id", [&ctx, kind](const Request&, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(id, PathId(params));
+      AURORA_CHECK(ctx.resources.Delete(kind, id, kAnonymous));
+      Response r;
+      r.status = 204;
+      return r;
+    });
+  });
+}
+
+// POST /api/v1/evaluate: one parameter or a batch, against the current snapshot.
+Result<Response> Evaluate(ApiContext& ctx, const Request& req) {
+  AURORA_TRY(body, ParseBody(req, false));
+  const BodyReader r(body, "");
+  AURORA_CHECK(r.Expect({"parameter", "parameters", "attributes", "now"}));
+  const bool single = r.Has("parameter");
+  if (single == r.Has("parameters")) {
+    return Invalid("parameter", "give either \"parameter\" (a name) or \"parameters\" (a list of names)");
+  }
+  json attributes_json = json::object();
+  if (r.HasValue("attributes")) attributes_json = *r.Find("attributes");
+  AURORA_TRY(attributes, engine::AttributesFromJson(attributes_json));
+  AURORA_TRY(now_opt, r.Date("now"));
+  const engine::Timestamp now = now_opt ? *now_opt : ctx.clock.Now();
+  const auto bundle = ctx.snapshots.Current();
+  if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+  if (single) {
+    AURORA_TRY(name, r.String("parameter", 1024, true));
+    const Evaluation e = engine::Evaluate(*bundle->compiled, name, attributes, now);
+    if (e.HasError()) return Error{ErrorCode::kNotFound, "parameter \"" + name + "\" not found", "parameter"};
+    return Response::Json(200, engine::EvaluationToJsonText(name, e));
+  }
+  const json& names = *r.Find("parameters");
+  if (!names.is_array()) return Invalid("parameters", "must be an array of parameter names");
+  if (names.size() > 1000) return Invalid("parameters", "at most 1000 parameters per request");
+  std::string out = R"({"results":{)";
+  bool first = true;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (!names[i].is_string()) return Invalid("parameters[" + std::to_string(i) + "]", "must be a string");
+    const std::string& name = names[i].get_ref<const std::string&>();
+    if (!first) out += ',';
+    first = false;
+    out += http::JsonQuote(name);
+    out += ':';
+    out += engine::EvaluationToJsonText(name, engine::Evaluate(*bundle->compiled, name, attributes, now));
+  }
+  out += "}}";
+  return Response::Json(200, std::move(out));
+}
+
+}  // namespace
+
+void RegisterRoutes(http::Router& router, ApiContext& ctx) {
+  for (Kind kind : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment}) {
+    RegisterResource(router, ctx, kind);
+  }
+  for (const char* action : {"start", "pause", "complete", "abort"}) {
+    router.Add("POST", std::string("/api/v1/experiments/:id/") + action,
+               [&ctx, action](const Request& req, const PathParams& params) {
+                 return Handle([&]() -> Result<Response> {
+                   AURORA_TRY(id, PathId(params));
+                   AURORA_TRY(body, ParseBody(req, true));
+                   if (!body.is_object() || !body.empty()) return Invalid("", "this action takes no body");
+                   AURORA_TRY(e, ctx.resources.Act(id, action, kAnonymous));
+                   return WithEtag(JsonResponse(200, e), e);
+                 });
+               });
+  }
+  router.Add("GET", "/api/v1/audit", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(limit, Limit(req));
+      std::optional<Kind> kind;
+      if (auto resource = req.Query("resource"); resource && !resource->empty()) {
+        kind = store::ParseKind(*resource);
+        if (!kind) return Invalid("resource", "must be attribute, segment, parameter or experiment");
+      }
+      std::optional<std::int64_t> id;
+      if (auto text = req.Query("id"); text && !text->empty()) {
+        std::int64_t v = 0;
+        const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+        if (ec != std::errc() || p != text->data() + text->size() || v <= 0) return Invalid("id", "must be a positive integer");
+        id = v;
+      }
+      AURORA_TRY(page, ctx.resources.Audit(kind, id, std::string(req.Query("cursor").value_or("")), limit));
+      return JsonResponse(200, page.ToJson());
+    });
+  });
+
+  // SDK endpoints.
+  router.Add("POST", "/api/v1/sdk/parameters", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, true));
+      AURORA_CHECK(BodyReader(body, "").Expect({}));
+      const auto bundle = ctx.snapshots.Current();
+      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      Response r = Response::Json(200, bundle->parameters_json);
+      r.SetHeader("ETag", bundle->etag);
+      return r;
+    });
+  });
+  router.Add("POST", "/api/v1/sdk/experiments", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, true));
+      AURORA_CHECK(BodyReader(body, "").Expect({}));
+      const auto bundle = ctx.snapshots.Current();
+      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      Response r = Response::Json(200, bundle->experiments_json);
+      r.SetHeader("ETag", bundle->etag);
+      return r;
+    });
+  });
+  router.Add("GET", "/api/v1/sdk/metadata", [&ctx](const Request&, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      const auto bundle = ctx.snapshots.Current();
+      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      const auto& s3 = ctx.config.s3;
+      nlohmann::ordered_json body;
+      body["revision"] = bundle->revision;
+      body["generatedAt"] = bundle->generated_at;
+      body["s3"] = {{"enabled", s3.enabled},
+                    {"bucket", s3.enabled ? nlohmann::ordered_json(s3.bucket_name) : nlohmann::ordered_json(nullptr)},
+                    {"key", s3.enabled ? nlohmann::ordered_json(s3.prefix + "snapshot.json") : nlohmann::ordered_json(nullptr)}};
+      return JsonResponse(200, body);
+    });
+  });
+  router.Add("GET", "/api/v1/sdk/config", [&ctx](const Request& req, const PathParams&) {
+    const auto bundle = ctx.snapshots.Current();
+    if (!bundle) return ErrorResponse(Error{ErrorCode::kUnavailable, "no snapshot yet"});
+    Response r;
+    r.SetHeader("ETag", bundle->etag);
+    r.SetHeader("Vary", "Accept-Encoding");
+    r.SetHeader("Cache-Control", "no-cache");
+    if (NoneMatch(req, bundle->etag)) {
+      r.status = 304;
+      return r;
+    }
+    r.SetHeader("Content-Type", "application/json");
+    if (AcceptsGzip(req)) {
+      r.SetHeader("Content-Encoding", "gzip");
+      r.body = bundle->gzip;
+    } else {
+      r.body = bundle->json;
+    }
+    return r;
+  });
+  router.Add("POST", "/api/v1/evaluate", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&] { return Evaluate(ctx, req); });
+  });
+
+  // Operations.
+  router.Add("GET", "/healthz", [](const Request&, const PathParams&) {
+    return Response::Json(200, R"({"status":"ok"})");
+  });
+  router.Add("GET", "/readyz", [&ctx](const Request&, const PathParams&) {
+    if (auto ping = ctx.db.Ping(); !ping) {
+      ctx.metrics.CountDatabaseError();
+      return Response::JsonError(503, "unavailable", "database unreachable");
+    }
+    store::Migrator migrator(ctx.db);
+    auto version = migrator.Version();
+    if (!version || *version != ctx.latest_migration) {
+      return Response::JsonError(503, "unavailable", "database migrations are not current");
+    }
+    if (!ctx.snapshots.Current()) return Response::JsonError(503, "unavailable", "no snapshot yet");
+    return Response::Json(200, R"({"status":"ready"})");
+  });
+  router.Add("GET", "/metrics", [&ctx](const Request&, const PathParams&) {
+    Response r;
+    r.body = ctx.metrics.Render();
+    r.SetHeader("Content-Type", "text/plain; version=0.0.4");
+    return r;
+  });
+  router.Add("GET", "/api/openapi.yaml", [](const Request&, const PathParams&) {
+    Response r;
+    r.body = OpenApiYaml();
+    r.SetHeader("Content-Type", "application/yaml");
+    return r;
+  });
+}
+
+}  // namespace aurora::server::api

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "server/api/metrics.hpp"
+#include "server/config/config.hpp"
+#include "server/http/router.hpp"
+#include "server/log.hpp"
+#include "server/services/clock.hpp"
+#include "server/services/resource_service.hpp"
+#include "server/services/snapshot_service.hpp"
+#include "store/database.hpp"
+
+namespace aurora::server::api {
+
+/// What the handlers use; owned by the application, outliving the router.
+struct ApiContext {
+  ResourceService& resources;
+  SnapshotService& snapshots;
+  Metrics& metrics;
+  store::Database& db;
+  const Clock& clock;
+  const Config& config;
+  Logger& log;
+  std::int64_t latest_migration = 0;
+};
+
+/// Registers every route of SPEC §5 (docs/openapi.yaml lists them).
+void RegisterRoutes(http::Router& router, ApiContext& context);
+
+/// The OpenAPI document served at /api/openapi.yaml (docs/openapi.yaml, embedded at build time).
+const std::string& OpenApiYaml();
+
+}  // namespace aurora::server::api

@@ -1,0 +1,143 @@
+#include "server/app.hpp"
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "server/api/metrics.hpp"
+#include "server/api/routes.hpp"
+#include "server/config/config.hpp"
+#include "server/http/http_server.hpp"
+#include "server/http/router.hpp"
+#include "server/log.hpp"
+#include "server/services/resource_service.hpp"
+#include "server/services/snapshot_service.hpp"
+#include "store/database.hpp"
+#include "store/migrations.hpp"
+
+namespace aurora::server {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: aurora-server [--config FILE]\n"
+    "Serves the Aurora API. Without --config, ./config.yaml is read when it exists; every key\n"
+    "can be overridden by environment variables (SERVICE_PORT, DATABASE_DRIVER, ...).\n";
+
+}  // namespace
+
+int RunServer(const std::vector<std::string>& args) {
+  std::string config_path;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      config_path = args[++i];
+    } else if (args[i] == "-h" || args[i] == "--help") {
+      std::cout << kUsage;
+      return 0;
+    } else {
+      std::cerr << "aurora-server: unknown argument " << args[i] << "\n" << kUsage;
+      return 64;
+    }
+  }
+  const auto env = ProcessEnvironment();
+  if (config_path.empty() && std::filesystem::exists("config.yaml")) config_path = "config.yaml";
+  auto config = config_path.empty() ? LoadConfig("", env) : LoadConfigFile(config_path, env);
+  if (!config) {
+    std::cerr << "aurora-server: " << config.error().ToString() << "\n";
+    return 2;
+  }
+  Logger log(config->logging.level, config->logging.format);
+
+  Result<std::unique_ptr<store::Database>> db =
+      config->database.driver == DatabaseDriver::kSqlite
+          ? store::OpenSqlite(config->database.path)
+          : store::OpenPostgres(config->PostgresDsn(), config->database.max_connections);
+  if (!db) {
+    log.Error("cannot open the database", {{"error", db.error().message}});
+    return 2;
+  }
+  store::Migrator migrator(**db);
+  auto applied = migrator.Up();
+  if (!applied) {
+    log.Error("database migration failed", {{"error", applied.error().message}});
+    return 2;
+  }
+  for (std::int64_t v : *applied) log.Info("applied migration", {{"version", std::to_string(v)}});
+
+  SystemClock clock;
+  ResourceService resources(**db, clock);
+  SnapshotService snapshots(**db, std::chrono::seconds(1));
+  resources.OnCommit([&](std::int64_t) {
+    if (auto r = snapshots.Refresh(); !r) log.Error("snapshot rebuild failed", {{"error", r.error().message}});
+  });
+  if (auto started = snapshots.Start(); !started) {
+    log.Error("cannot build the snapshot", {{"error", started.error().message}});
+    return 2;
+  }
+
+  api::Metrics metrics;
+  metrics.AddGauge("aurora_snapshot_revision", "Revision of the snapshot being served.", [&] {
+    const auto current = snapshots.Current();
+    return current ? static_cast<double>(current->revision) : 0.0;
+  });
+  metrics.AddGauge("aurora_snapshot_build_failures", "Snapshot builds that failed since start.",
+                   [&] { return static_cast<double>(snapshots.build_failures()); });
+
+  http::Router router;
+  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, migrator.Latest()};
+  api::RegisterRoutes(router, context);
+
+  http::HttpServerOptions options;
+  options.address = config->service.bind;
+  options.port = static_cast<std::uint16_t>(config->service.port);
+  options.io_threads = config->http.io_threads;
+  options.worker_threads = config->http.worker_threads;
+  options.max_body_bytes = config->http.max_body_bytes;
+  options.max_connections = static_cast<std::size_t>(config->http.max_connections);
+  options.header_timeout = config->http.read_timeout;
+  options.idle_timeout = config->http.idle_timeout;
+  options.log = [&](std::string_view line) { log.Warn(line); };
+  options.on_request_done = [&](const http::Request& req, const http::Response& res, std::chrono::nanoseconds took) {
+    // The matched pattern, not the path, keeps the label set bounded.
+    const auto pattern = router.MatchedPattern(req);
+    const std::string route = pattern ? std::string(*pattern) : "unmatched";
+    metrics.ObserveRequest(req.method, route, res.status, took);
+    if (res.status >= 500) {
+      log.Warn("request failed", {{"method", req.method}, {"path", req.path}, {"status", std::to_string(res.status)},
+                                  {"requestId", req.request_id}});
+    } else if (log.Enabled(LogLevel::kDebug)) {
+      log.Debug("request", {{"method", req.method}, {"path", req.path}, {"status", std::to_string(res.status)},
+                            {"micros", std::to_string(took.count() / 1000)}, {"requestId", req.request_id}});
+    }
+  };
+
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::HttpServer server(options, [&](const http::Request& req) { return router.Dispatch(req); });
+  if (auto started = server.Start(); !started) {
+    log.Error("cannot listen", {{"error", started.error().message}});
+    return 2;
+  }
+  const auto bundle = snapshots.Current();
+  log.Info("aurora-server listening",
+           {{"address", config->service.bind + ":" + std::to_string(server.port())},
+            {"database", std::string(DatabaseDriverName(config->database.driver))},
+            {"revision", std::to_string(bundle ? bundle->revision : 0)}});
+  // Test harnesses read the bound port from this line (SERVICE_PORT=0 picks a free one).
+  std::cout << "listening on port " << server.port() << std::endl;
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log.Info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  server.Stop();
+  snapshots.Stop();
+  log.Info("stopped");
+  return 0;
+}
+
+}  // namespace aurora::server

@@ -1,0 +1,105 @@
+#include "server/services/snapshot_service.hpp"
+
+#include <zlib.h>
+
+#include <condition_variable>
+
+#include "engine/codec/snapshot_codec.hpp"
+#include "server/services/model_mapping.hpp"
+#include "server/services/try.hpp"
+
+namespace aurora::server {
+
+std::string Gzip(std::string_view data) {
+  z_stream z{};
+  // windowBits 15 + 16 selects the gzip wrapper.
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out;
+  out.resize(deflateBound(&z, static_cast<uLong>(data.size())) + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+SnapshotService::SnapshotService(store::Database& db, std::chrono::milliseconds poll_interval)
+    : db_(db), poll_interval_(poll_interval) {}
+
+SnapshotService::~SnapshotService() { Stop(); }
+
+Result<void> SnapshotService::Start() {
+  AURORA_CHECK(Refresh());
+  poller_ = std::jthread([this](std::stop_token stop) {
+    std::mutex m;
+    std::condition_variable_any cv;
+    std::unique_lock lock(m);
+    while (!stop.stop_requested()) {
+      cv.wait_for(lock, stop, poll_interval_, [] { return false; });
+      if (stop.stop_requested()) break;
+      lock.unlock();
+      (void)Refresh();  // failures are counted; the last good bundle keeps serving
+      lock.lock();
+    }
+  });
+  return {};
+}
+
+void SnapshotService::Stop() {
+  if (poller_.joinable()) {
+    poller_.request_stop();
+    poller_.join();
+  }
+}
+
+std::shared_ptr<const SnapshotBundle> SnapshotService::Current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+Result<void> SnapshotService::Refresh() {
+  std::lock_guard refresh(refresh_mutex_);
+  {
+    AURORA_TRY(tx, db_.Begin(false));
+    AURORA_TRY(revision, store::CurrentRevision(*tx));
+    const auto current = Current();
+    if (current && current->revision == revision.revision) return {};
+  }
+  auto built = Build();
+  if (!built) {
+    build_failures_.fetch_add(1);
+    return std::move(built).error();
+  }
+  std::lock_guard lock(mutex_);
+  // Never go back: a slower build of an older revision loses against a newer one.
+  if (!current_ || (*built)->revision > current_->revision) current_ = std::move(*built);
+  return {};
+}
+
+Result<std::shared_ptr<const SnapshotBundle>> SnapshotService::Build() {
+  AURORA_TRY(tx, db_.Begin(false));  // one consistent read (PostgreSQL: REPEATABLE READ)
+  AURORA_TRY(config, LoadStoredConfig(*tx));
+  tx.reset();
+  const engine::Snapshot snapshot = ToSnapshot(config, false);
+  auto compiled = engine::CompileSnapshot(snapshot);
+  if (!compiled) {
+    return Error{ErrorCode::kInternal, "revision " + std::to_string(snapshot.revision) +
+                                           " does not compile: " + compiled.error().ToString()};
+  }
+  auto bundle = std::make_shared<SnapshotBundle>();
+  bundle->revision = snapshot.revision;
+  bundle->generated_at = snapshot.generated_at ? engine::FormatRfc3339(*snapshot.generated_at) : "";
+  bundle->etag = "\"" + std::to_string(snapshot.revision) + "\"";
+  const auto doc = engine::SnapshotToJson(snapshot);
+  bundle->json = doc.dump();
+  bundle->gzip = Gzip(bundle->json);
+  bundle->parameters_json = nlohmann::ordered_json{{"parameters", doc["parameters"]}}.dump();
+  bundle->experiments_json = nlohmann::ordered_json{{"experiments", doc["experiments"]}}.dump();
+  bundle->compiled = std::move(*compiled);
+  return std::shared_ptr<const SnapshotBundle>(std::move(bundle));
+}
+
+}  // namespace aurora::server

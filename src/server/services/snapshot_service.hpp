@@ -1,0 +1,64 @@
+#pragma once
+
+// The SDK's view of the configuration: the snapshot of the current revision, built once per
+// revision and kept serialized, gzipped and compiled in memory. Readers get an immutable
+// bundle; a revision is always one consistent database read.
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "aurora/result.hpp"
+#include "engine/compiled_snapshot.hpp"
+#include "store/database.hpp"
+
+namespace aurora::server {
+
+/// Everything served for one revision. Immutable; share as shared_ptr<const SnapshotBundle>.
+struct SnapshotBundle {
+  std::int64_t revision = 0;
+  std::string generated_at;  // RFC 3339
+  std::string etag;          // "\"<revision>\"" (strong)
+  std::string json;          // the snapshot document
+  std::string gzip;          // json, gzip-compressed
+  std::string parameters_json;   // {"parameters": [...]}
+  std::string experiments_json;  // {"experiments": [...]}
+  std::shared_ptr<const engine::CompiledSnapshot> compiled;
+};
+
+/// Thread-safe. Current() never touches the database; Refresh() rebuilds when the database's
+/// revision moved. A background thread refreshes every `poll_interval`, which also picks up
+/// writes of other server processes.
+class SnapshotService {
+ public:
+  SnapshotService(store::Database& db, std::chrono::milliseconds poll_interval);
+  ~SnapshotService();
+
+  /// Builds the first bundle; call once before serving.
+  Result<void> Start();
+  void Stop();
+
+  std::shared_ptr<const SnapshotBundle> Current() const;
+  /// Rebuilds from the database if its revision differs from the current bundle's.
+  Result<void> Refresh();
+  /// Errors of the last build attempt count (for /metrics).
+  std::uint64_t build_failures() const { return build_failures_.load(); }
+
+ private:
+  Result<std::shared_ptr<const SnapshotBundle>> Build();
+
+  store::Database& db_;
+  std::chrono::milliseconds poll_interval_;
+  mutable std::mutex mutex_;  // guards current_
+  std::shared_ptr<const SnapshotBundle> current_;
+  std::mutex refresh_mutex_;  // one rebuild at a time
+  std::atomic<std::uint64_t> build_failures_{0};
+  std::jthread poller_;
+};
+
+/// gzip (RFC 1952) of `data` at the default level.
+std::string Gzip(std::string_view data);
+
+}  // namespace aurora::server

@@ -1,0 +1,103 @@
+#pragma once
+
+// Repository functions for the four resource kinds, the global revision, the reference
+// tables and the audit log. All run inside a caller's Transaction, so a service composes
+// several into one atomic write.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aurora/result.hpp"
+#include "store/database.hpp"
+
+namespace aurora::store {
+
+enum class Kind { kAttribute, kSegment, kParameter, kExperiment };
+/// "attribute", "segment", "parameter", "experiment".
+const char* KindName(Kind kind);
+/// "attributes", ... (also the table name).
+const char* KindPlural(Kind kind);
+
+/// A stored resource: its columns, and `body`, the canonical JSON of its other fields.
+struct Resource {
+  std::int64_t id = 0;
+  std::string name;
+  nlohmann::json body = nlohmann::json::object();
+  std::int64_t version = 1;
+  std::int64_t created_at = 0;  // microseconds since the epoch
+  std::int64_t updated_at = 0;
+  // Kind-specific columns.
+  std::string data_type;  // attributes, parameters
+  std::string uuid;       // experiments
+  std::string status;     // experiments
+  std::optional<std::int64_t> start_date;  // experiments
+  std::optional<std::int64_t> end_date;
+};
+
+Result<std::optional<Resource>> GetResource(Transaction& tx, Kind kind, std::int64_t id);
+Result<std::optional<Resource>> GetResourceByName(Transaction& tx, Kind kind, const std::string& name);
+/// Up to `limit` resources with id > `after_id`, ascending.
+Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit);
+/// Every resource of a kind, ascending id.
+Result<std::vector<Resource>> AllResources(Transaction& tx, Kind kind);
+/// Inserts; sets r.id. kConflict on a duplicate name or uuid.
+Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r);
+/// Writes r (with r.version already raised) when the stored version is `expected_version`;
+/// false when it is not (a stale write).
+Result<bool> UpdateResource(Transaction& tx, Kind kind, const Resource& r, std::int64_t expected_version);
+Result<void> DeleteResource(Transaction& tx, Kind kind, std::int64_t id);
+
+/// What a resource refers to, kept in the reference tables.
+struct References {
+  std::vector<std::int64_t> attributes;
+  std::vector<std::int64_t> segments;
+  std::vector<std::int64_t> parameters;  // experiments only
+};
+/// Replaces the references owned by (kind, id).
+Result<void> SetReferences(Transaction& tx, Kind owner_kind, std::int64_t owner_id, const References& refs);
+/// Drops the references owned by (kind, id).
+Result<void> ClearReferences(Transaction& tx, Kind owner_kind, std::int64_t owner_id);
+
+struct Referrer {
+  Kind kind;
+  std::int64_t id;
+  std::string name;
+};
+/// Who refers to the resource (kind, id): for 409 messages on delete.
+Result<std::vector<Referrer>> Referrers(Transaction& tx, Kind kind, std::int64_t id);
+
+struct RevisionInfo {
+  std::int64_t revision = 0;
+  std::int64_t updated_at = 0;  // microseconds since the epoch: the commit time of `revision`
+};
+/// Locks the revision row for the rest of the transaction (PostgreSQL: FOR UPDATE; SQLite's
+/// write transactions are already exclusive) and returns it.
+Result<RevisionInfo> LockRevision(Transaction& tx);
+/// Raises the revision by exactly one, stamped `now`; the new revision.
+Result<std::int64_t> BumpRevision(Transaction& tx, std::int64_t now);
+Result<RevisionInfo> CurrentRevision(Transaction& tx);
+
+struct AuditRecord {
+  std::int64_t id = 0;
+  std::int64_t at = 0;
+  std::string actor;
+  std::string action;  // create, update, delete, start, pause, complete, abort, schedule...
+  Kind kind = Kind::kAttribute;
+  std::int64_t resource_id = 0;
+  std::int64_t revision = 0;
+  std::optional<nlohmann::json> before;
+  std::optional<nlohmann::json> after;
+};
+Result<void> AppendAudit(Transaction& tx, const AuditRecord& record);
+/// Audit records with id > after_id (ascending), optionally of one kind and resource id.
+Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> kind,
+                                           std::optional<std::int64_t> resource_id, std::int64_t after_id,
+                                           int limit);
+
+std::optional<Kind> ParseKind(std::string_view singular);
+
+}  // namespace aurora::store
