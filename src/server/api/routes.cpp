@@ -1,6 +1,8 @@
 #include "server/api/routes.hpp"
 
 #include <charconv>
+#include <cstdlib>
+#include <set>
 
 #include "engine/codec/evaluation_codec.hpp"
 #include "engine/codec/json.hpp"
@@ -97,9 +99,27 @@ bool NoneMatch(const Request& req, const std::string& etag) {
   return false;
 }
 
+// Whether Accept-Encoding lists gzip (or *) with a non-zero q-value.
 bool AcceptsGzip(const Request& req) {
   const auto header = req.Header("Accept-Encoding");
-  return header && header->find("gzip") != std::string_view::npos;
+  if (!header) return false;
+  std::string_view list = *header;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const auto semicolon = item.find(';');
+    std::string_view coding = item.substr(0, semicolon);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (!http::EqualsIgnoreCase(coding, "gzip") && coding != "*") continue;
+    if (semicolon == std::string_view::npos) return true;
+    std::string_view params = item.substr(semicolon + 1);
+    const auto q = params.find("q=");
+    if (q == std::string_view::npos) return true;
+    return std::strtod(std::string(params.substr(q + 2)).c_str(), nullptr) > 0;
+  }
+  return false;
 }
 
 Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
@@ -182,9 +202,11 @@ Result<Response> Evaluate(ApiContext& ctx, const Request& req) {
   if (names.size() > 1000) return Invalid("parameters", "at most 1000 parameters per request");
   std::string out = R"({"results":{)";
   bool first = true;
+  std::set<std::string_view> seen;  // a name asked twice is answered once: JSON keys are unique
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (!names[i].is_string()) return Invalid("parameters[" + std::to_string(i) + "]", "must be a string");
     const std::string& name = names[i].get_ref<const std::string&>();
+    if (!seen.insert(name).second) continue;
     if (!first) out += ',';
     first = false;
     out += http::JsonQuote(name);
@@ -240,6 +262,12 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       AURORA_CHECK(BodyReader(body, "").Expect({}));
       const auto bundle = ctx.snapshots.Current();
       if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      if (NoneMatch(req, bundle->etag)) {
+        Response not_modified;
+        not_modified.status = 304;
+        not_modified.SetHeader("ETag", bundle->etag);
+        return not_modified;
+      }
       Response r = Response::Json(200, bundle->parameters_json);
       r.SetHeader("ETag", bundle->etag);
       return r;
@@ -251,6 +279,12 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       AURORA_CHECK(BodyReader(body, "").Expect({}));
       const auto bundle = ctx.snapshots.Current();
       if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      if (NoneMatch(req, bundle->etag)) {
+        Response not_modified;
+        not_modified.status = 304;
+        not_modified.SetHeader("ETag", bundle->etag);
+        return not_modified;
+      }
       Response r = Response::Json(200, bundle->experiments_json);
       r.SetHeader("ETag", bundle->etag);
       return r;
@@ -263,7 +297,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       const auto& s3 = ctx.config.s3;
       nlohmann::ordered_json body;
       body["revision"] = bundle->revision;
-      body["generatedAt"] = bundle->generated_at;
+      body["generatedAt"] = bundle->generated_at.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(bundle->generated_at);
       body["s3"] = {{"enabled", s3.enabled},
                     {"bucket", s3.enabled ? nlohmann::ordered_json(s3.bucket_name) : nlohmann::ordered_json(nullptr)},
                     {"key", s3.enabled ? nlohmann::ordered_json(s3.prefix + "snapshot.json") : nlohmann::ordered_json(nullptr)}};

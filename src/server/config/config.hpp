@@ -113,6 +113,7 @@ struct Config {
 /// overrides from `env`, then validates. Any unknown key, bad value or YAML syntax error gives
 /// kInvalidArgument with a message naming the key path (`service.port: ...`) or, for an
 /// override, the variable (`SERVICE_PORT=abc: ...`). Variables that name no key are ignored.
+/// Safe to call from any thread; hostile text (huge, deeply nested) gives an error, not a crash.
 Result<Config> LoadConfig(std::string_view yaml_text,
                           const std::map<std::string, std::string>& env);
 

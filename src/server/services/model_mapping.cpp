@@ -59,7 +59,9 @@ Result<StoredConfig> LoadStoredConfig(store::Transaction& tx) {
 engine::Snapshot ToSnapshot(const StoredConfig& config, bool all_experiments) {
   engine::Snapshot s;
   s.revision = config.revision.revision;
-  s.generated_at = engine::Timestamp(std::chrono::microseconds(config.revision.updated_at));
+  if (config.revision.revision > 0) {  // revision 0 (an empty database) was never committed
+    s.generated_at = engine::Timestamp(std::chrono::microseconds(config.revision.updated_at));
+  }
   for (const auto& r : config.attributes) {
     engine::Attribute a;
     a.id = r.id;

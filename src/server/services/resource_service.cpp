@@ -228,6 +228,12 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
     json input = body;
     input.erase("version");
     if (patch) {
+      // A patch may not touch read-only fields, not even to remove them (null).
+      for (const char* key : kReadOnly) {
+        if (input.contains(key) && (!before.contains(key) || json(before[key]) != input[key])) {
+          return Invalid(key, "is read-only and cannot be changed");
+        }
+      }
       json merged = json(before);
       merged.erase("version");
       merged.merge_patch(input);
