@@ -8,7 +8,11 @@ find_package(yaml-cpp 0.7 REQUIRED CONFIG)                       # yaml-cpp (no 
 find_package(SQLite3 REQUIRED)                                   # SQLite::SQLite3
 find_package(PostgreSQL REQUIRED)                                # PostgreSQL::PostgreSQL (libpq)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)    # PkgConfig::PQXX
+find_package(OpenSSL 3 REQUIRED)                                 # OpenSSL::Crypto (SHA-256 of API keys)
 find_package(ZLIB REQUIRED)                                      # ZLIB::ZLIB (gzip of snapshots)
+find_package(CURL 7.88 REQUIRED)                                 # CURL::libcurl (SDK sync)
+pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)            # PkgConfig::LMDB (SDK cache)
+find_package(OpenSSL 3 REQUIRED)                                 # OpenSSL::Crypto (SDK cache checksum)
 
 if(AURORA_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)

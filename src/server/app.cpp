@@ -5,12 +5,14 @@
 #include <iostream>
 #include <memory>
 
+#include "server/api/auth.hpp"
 #include "server/api/metrics.hpp"
 #include "server/api/routes.hpp"
 #include "server/config/config.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
 #include "server/log.hpp"
+#include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
 #include "store/database.hpp"
@@ -65,6 +67,27 @@ int RunServer(const std::vector<std::string>& args) {
   for (std::int64_t v : *applied) log.Info("applied migration", {{"version", std::to_string(v)}});
 
   SystemClock clock;
+  KeyService keys(**db, clock);
+  if (auto started = keys.Start(); !started) {
+    log.Error("cannot load API keys", {{"error", started.error().message}});
+    return 2;
+  }
+  if (config->auth.enabled) {
+    auto created = keys.Bootstrap();
+    if (!created) {
+      log.Error("cannot create the first API keys", {{"error", created.error().message}});
+      return 2;
+    }
+    if (!created->empty()) {
+      std::cout << "Created the first API keys. They are shown only this once; store them now:\n";
+      for (const auto& k : *created) std::cout << "  " << ScopeName(k.scope) << " key: " << k.secret << "\n";
+      std::cout << std::flush;
+      log.Info("created the first API keys (admin and sdk); their secrets were printed on stdout");
+    }
+  } else {
+    log.Warn("AUTHENTICATION IS DISABLED (auth.enabled: false): anyone who can reach this server can read "
+             "and change every flag. Use this only for local development.");
+  }
   ResourceService resources(**db, clock);
   SnapshotService snapshots(**db, std::chrono::seconds(1));
   resources.OnCommit([&](std::int64_t) {
@@ -84,7 +107,8 @@ int RunServer(const std::vector<std::string>& args) {
                    [&] { return static_cast<double>(snapshots.build_failures()); });
 
   http::Router router;
-  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, migrator.Latest()};
+  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, config->auth.enabled,
+                          migrator.Latest()};
   api::RegisterRoutes(router, context);
 
   http::HttpServerOptions options;
@@ -97,11 +121,17 @@ int RunServer(const std::vector<std::string>& args) {
   options.header_timeout = config->http.read_timeout;
   options.idle_timeout = config->http.idle_timeout;
   options.log = [&](std::string_view line) { log.Warn(line); };
+  // In-memory answers run on the I/O thread; anything touching the database goes to workers.
+  options.run_inline = [](const http::Request& req) {
+    return req.path == "/api/v1/sdk/config" || req.path == "/api/v1/evaluate" || req.path == "/healthz" ||
+           req.path == "/api/v1/sdk/metadata" || req.path == "/api/v1/sdk/parameters" ||
+           req.path == "/api/v1/sdk/experiments" || req.path == "/metrics" ||
+           req.path.starts_with("/ofrep/v1/evaluate/flags");
+  };
   options.on_request_done = [&](const http::Request& req, const http::Response& res, std::chrono::nanoseconds took) {
     // The matched pattern, not the path, keeps the label set bounded.
     const auto pattern = router.MatchedPattern(req);
-    const std::string route = pattern ? std::string(*pattern) : "unmatched";
-    metrics.ObserveRequest(req.method, route, res.status, took);
+    metrics.ObserveRequest(req.method, pattern.value_or("unmatched"), res.status, took);
     if (res.status >= 500) {
       log.Warn("request failed", {{"method", req.method}, {"path", req.path}, {"status", std::to_string(res.status)},
                                   {"requestId", req.request_id}});
@@ -118,7 +148,15 @@ int RunServer(const std::vector<std::string>& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  http::HttpServer server(options, [&](const http::Request& req) { return router.Dispatch(req); });
+  const auto& cors = config->auth.cors_origins;
+  const bool auth_enabled = config->auth.enabled;
+  http::HttpServer server(options, [&](const http::Request& req) {
+    if (auto preflight = api::Preflight(req, cors)) return std::move(*preflight);
+    std::optional<http::Response> refused = auth_enabled ? api::Authorize(req, keys) : std::nullopt;
+    http::Response response = refused ? std::move(*refused) : router.Dispatch(req);
+    api::ApplyCors(req, cors, response);
+    return response;
+  });
   if (auto started = server.Start(); !started) {
     log.Error("cannot listen", {{"error", started.error().message}});
     return 2;
@@ -136,6 +174,7 @@ int RunServer(const std::vector<std::string>& args) {
   log.Info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
   snapshots.Stop();
+  keys.Stop();
   log.Info("stopped");
   return 0;
 }

@@ -14,8 +14,10 @@ std::string Columns(Kind kind) {
       return "id, name, body, version, created_at, updated_at";
     case Kind::kExperiment:
       return "id, name, body, version, created_at, updated_at, uuid, status, start_date, end_date";
+    case Kind::kApiKey:
+      break;
   }
-  return {};
+  return "id, name, body, version, created_at, updated_at";
 }
 
 Resource FromRow(Kind kind, const Row& row) {
@@ -67,6 +69,7 @@ const char* KindName(Kind kind) {
     case Kind::kSegment: return "segment";
     case Kind::kParameter: return "parameter";
     case Kind::kExperiment: return "experiment";
+    case Kind::kApiKey: return "key";
   }
   return "?";
 }
@@ -77,12 +80,13 @@ const char* KindPlural(Kind kind) {
     case Kind::kSegment: return "segments";
     case Kind::kParameter: return "parameters";
     case Kind::kExperiment: return "experiments";
+    case Kind::kApiKey: return "api_keys";
   }
   return "?";
 }
 
 std::optional<Kind> ParseKind(std::string_view s) {
-  for (Kind k : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment}) {
+  for (Kind k : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment, Kind::kApiKey}) {
     if (s == KindName(k) || s == KindPlural(k)) return k;
   }
   return std::nullopt;
@@ -126,6 +130,8 @@ Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r) {
           {Param(r.name), Param(body), Param(r.version), Param(r.created_at), Param(r.updated_at), Param(r.uuid),
            Param(r.status), OptionalParam(r.start_date), OptionalParam(r.end_date)});
       break;
+    case Kind::kApiKey:
+      return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!rows) return std::move(rows).error();
   r.id = rows->at(0).Int(0);
@@ -156,6 +162,8 @@ Result<bool> UpdateResource(Transaction& tx, Kind kind, const Resource& r, std::
           {Param(r.name), Param(body), Param(r.version), Param(r.updated_at), Param(r.status),
            OptionalParam(r.start_date), OptionalParam(r.end_date), Param(r.id), Param(expected_version)});
       break;
+    case Kind::kApiKey:
+      return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!n) return std::move(n).error();
   return *n == 1;
@@ -232,6 +240,7 @@ Result<std::vector<Referrer>> Referrers(Transaction& tx, Kind kind, std::int64_t
             "JOIN experiments e ON e.id = r.experiment_id WHERE r.parameter_id = $1 ORDER BY r.experiment_id";
       break;
     case Kind::kExperiment:
+    case Kind::kApiKey:
       return std::vector<Referrer>{};
   }
   auto rows = tx.Query(sql, {Param(id)});

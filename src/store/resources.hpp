@@ -16,8 +16,9 @@
 
 namespace aurora::store {
 
-enum class Kind { kAttribute, kSegment, kParameter, kExperiment };
-/// "attribute", "segment", "parameter", "experiment".
+/// The four resource kinds, and kApiKey, which appears only in the audit log.
+enum class Kind { kAttribute, kSegment, kParameter, kExperiment, kApiKey };
+/// "attribute", "segment", "parameter", "experiment", "key".
 const char* KindName(Kind kind);
 /// "attributes", ... (also the table name).
 const char* KindPlural(Kind kind);

@@ -238,13 +238,14 @@ class Server {
       return;
     }
     resources_ = std::make_unique<ResourceService>(*db_, clock_);
+    keys_ = std::make_unique<KeyService>(*db_, clock_);
     snapshots_ = std::make_unique<SnapshotService>(*db_, std::chrono::milliseconds(200));
     if (auto started = snapshots_->Start(); !started) {
       error_ = "SnapshotService::Start: " + started.error().ToString();
       return;
     }
     context_ = std::make_unique<api::ApiContext>(
-        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, migrator.Latest()});
+        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, *keys_, true, migrator.Latest()});
     api::RegisterRoutes(router_, *context_);
   }
 
@@ -252,6 +253,7 @@ class Server {
     if (snapshots_) snapshots_->Stop();
     snapshots_.reset();
     resources_.reset();
+    keys_.reset();
     db_.reset();
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -269,6 +271,7 @@ class Server {
   SystemClock clock_;
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<ResourceService> resources_;
+  std::unique_ptr<KeyService> keys_;
   std::unique_ptr<SnapshotService> snapshots_;
   api::Metrics metrics_;
   Config config_;

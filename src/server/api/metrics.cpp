@@ -11,9 +11,20 @@ std::string Number(double v) {
 }
 }  // namespace
 
-void Metrics::ObserveRequest(const std::string& method, const std::string& route, int status,
+namespace {
+// Methods as static strings, so labels never point into a request.
+std::string_view CanonicalMethod(std::string_view m) {
+  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (m == known) return known;
+  }
+  return "OTHER";
+}
+}  // namespace
+
+void Metrics::ObserveRequest(std::string_view method_text, std::string_view route, int status,
                              std::chrono::nanoseconds latency) {
   const double seconds = std::chrono::duration<double>(latency).count();
+  const std::string_view method = CanonicalMethod(method_text);
   std::lock_guard lock(mutex_);
   ++requests_[{method, route, status}];
   Histogram& h = latency_[{method, route}];
@@ -36,13 +47,13 @@ std::string Metrics::Render() const {
   out += "# TYPE aurora_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [method, route, status] = key;
-    out += "aurora_http_requests_total{method=\"" + method + "\",route=\"" + route + "\",status=\"" +
+    out += "aurora_http_requests_total{method=\"" + std::string(method) + "\",route=\"" + std::string(route) + "\",status=\"" +
            std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP aurora_http_request_duration_seconds HTTP request latency by method and route.\n";
   out += "# TYPE aurora_http_request_duration_seconds histogram\n";
   for (const auto& [key, h] : latency_) {
-    const std::string labels = "method=\"" + key.first + "\",route=\"" + key.second + "\"";
+    const std::string labels = "method=\"" + std::string(key.first) + "\",route=\"" + std::string(key.second) + "\"";
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       out += "aurora_http_request_duration_seconds_bucket{" + labels + ",le=\"" + Number(kBuckets[i]) + "\"} " +
              std::to_string(h.buckets[i]) + "\n";

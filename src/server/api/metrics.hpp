@@ -9,14 +9,16 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 namespace aurora::server::api {
 
 class Metrics {
  public:
-  /// Records one finished request under its route pattern (or "unmatched").
-  void ObserveRequest(const std::string& method, const std::string& route, int status,
+  /// Records one finished request under its route pattern (or "unmatched"). `route` must
+  /// outlive the Metrics (the router's patterns do). Allocates only for a new label set.
+  void ObserveRequest(std::string_view method, std::string_view route, int status,
                       std::chrono::nanoseconds latency);
   void CountDatabaseError() { database_errors_.fetch_add(1, std::memory_order_relaxed); }
   /// Extra gauges read at scrape time, e.g. aurora_snapshot_revision.
@@ -32,8 +34,8 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mutex_;  // guards the maps
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> latency_;
+  std::map<std::tuple<std::string_view, std::string_view, int>, std::uint64_t> requests_;
+  std::map<std::pair<std::string_view, std::string_view>, Histogram> latency_;
   std::atomic<std::uint64_t> database_errors_{0};
   struct Gauge {
     std::string help;

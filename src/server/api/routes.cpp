@@ -7,7 +7,9 @@
 #include "engine/codec/evaluation_codec.hpp"
 #include "engine/codec/json.hpp"
 #include "engine/evaluator.hpp"
+#include "server/api/auth.hpp"
 #include "server/api/error_mapping.hpp"
+#include "server/api/ofrep.hpp"
 #include "server/services/body.hpp"
 #include "server/services/try.hpp"
 #include "store/migrations.hpp"
@@ -21,7 +23,6 @@ using http::Response;
 using nlohmann::json;
 using store::Kind;
 
-constexpr const char* kAnonymous = "anonymous";
 
 Response JsonResponse(int status, const nlohmann::ordered_json& body) {
   return Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -139,7 +140,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   router.Add("POST", base, [&ctx, kind, base](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
-      AURORA_TRY(created, ctx.resources.Create(kind, body, kAnonymous));
+      AURORA_TRY(created, ctx.resources.Create(kind, body, ActorOf(req, ctx.keys, ctx.auth_enabled)));
       Response r = WithEtag(JsonResponse(201, created), created);
       r.SetHeader("Location", base + "/" + std::to_string(created["id"].get<std::int64_t>()));
       return r;
@@ -159,15 +160,15 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
         AURORA_TRY(id, PathId(params));
         AURORA_TRY(body, ParseBody(req, false));
         AURORA_TRY(if_match, IfMatch(req));
-        AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch, kAnonymous));
+        AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch, ActorOf(req, ctx.keys, ctx.auth_enabled)));
         return WithEtag(JsonResponse(200, updated), updated);
       });
     });
   }
-  router.Add("DELETE", base + "/:id", [&ctx, kind](const Request&, const PathParams& params) {
+  router.Add("DELETE", base + "/:id", [&ctx, kind](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
-      AURORA_CHECK(ctx.resources.Delete(kind, id, kAnonymous));
+      AURORA_CHECK(ctx.resources.Delete(kind, id, ActorOf(req, ctx.keys, ctx.auth_enabled)));
       Response r;
       r.status = 204;
       return r;
@@ -230,7 +231,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
                    AURORA_TRY(id, PathId(params));
                    AURORA_TRY(body, ParseBody(req, true));
                    if (!body.is_object() || !body.empty()) return Invalid("", "this action takes no body");
-                   AURORA_TRY(e, ctx.resources.Act(id, action, kAnonymous));
+                   AURORA_TRY(e, ctx.resources.Act(id, action, ActorOf(req, ctx.keys, ctx.auth_enabled)));
                    return WithEtag(JsonResponse(200, e), e);
                  });
                });
@@ -252,6 +253,39 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       }
       AURORA_TRY(page, ctx.resources.Audit(kind, id, std::string(req.Query("cursor").value_or("")), limit));
       return JsonResponse(200, page.ToJson());
+    });
+  });
+
+  // API keys (admin only, like every route not listed as open or sdk in auth.cpp).
+  router.Add("GET", "/api/v1/keys", [&ctx](const Request&, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(list, ctx.keys.List());
+      return JsonResponse(200, list);
+    });
+  });
+  router.Add("POST", "/api/v1/keys", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, false));
+      const BodyReader r(body, "");
+      AURORA_CHECK(r.Expect({"name", "scope"}));
+      AURORA_TRY(name, r.String("name", 4 * kMaxNameLength, true));
+      AURORA_TRY(scope_text, r.String("scope", 16, true));
+      if (scope_text != "admin" && scope_text != "sdk") return Invalid("scope", "must be admin or sdk");
+      AURORA_TRY(created, ctx.keys.Create(name, scope_text == "admin" ? Scope::kAdmin : Scope::kSdk,
+                                          ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      Response res = JsonResponse(201, created.ToJson());
+      res.SetHeader("Location", "/api/v1/keys/" + std::to_string(created.id));
+      res.SetHeader("Cache-Control", "no-store");
+      return res;
+    });
+  });
+  router.Add("DELETE", "/api/v1/keys/:id", [&ctx](const Request& req, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(id, PathId(params));
+      AURORA_CHECK(ctx.keys.Revoke(id, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      Response res;
+      res.status = 204;
+      return res;
     });
   });
 
@@ -357,6 +391,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     r.SetHeader("Content-Type", "application/yaml");
     return r;
   });
+  RegisterOfrepRoutes(router, ctx);
 }
 
 }  // namespace aurora::server::api

@@ -8,6 +8,7 @@
 #include "server/http/router.hpp"
 #include "server/log.hpp"
 #include "server/services/clock.hpp"
+#include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
 #include "store/database.hpp"
@@ -23,6 +24,8 @@ struct ApiContext {
   const Clock& clock;
   const Config& config;
   Logger& log;
+  KeyService& keys;
+  bool auth_enabled = true;
   std::int64_t latest_migration = 0;
 };
 

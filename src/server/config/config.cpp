@@ -321,6 +321,21 @@ std::vector<Field> BuildFields() {
       IntegerField("http", "maxConnections", &C::http, &C::Http::max_connections, 1, 1'000'000));
 
   fields.push_back(StringField("publish", "dir", &C::publish, &C::Publish::dir, false));
+
+  // An attribute name (SPEC §2), so it can be referenced by rules and rollouts.
+  Field targeting = MakeField("ofrep", "targetingKeyAttribute",
+                              "must be an attribute name (a letter, then up to 127 letters, "
+                              "digits, '_', '.' or '-')");
+  targeting.set = [](LoadState& state, std::string_view text) {
+    const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+    if (text.empty() || text.size() > 128 || !is_letter(text.front())) return false;
+    for (char c : text) {
+      if (!is_letter(c) && !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-') return false;
+    }
+    state.config.ofrep.targeting_key_attribute = std::string(text);
+    return true;
+  };
+  fields.push_back(std::move(targeting));
   return fields;
 }
 

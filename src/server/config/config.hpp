@@ -92,6 +92,11 @@ struct Config {
     std::string dir;  // a directory the snapshot is also published to; empty means none
     bool operator==(const Publish&) const = default;
   };
+  struct Ofrep {
+    /// The Aurora attribute an OFREP context's `targetingKey` is copied to (docs/ofrep.md).
+    std::string targeting_key_attribute = "user_id";
+    bool operator==(const Ofrep&) const = default;
+  };
 
   Service service;
   Logging logging;
@@ -100,6 +105,7 @@ struct Config {
   Auth auth;
   Http http;
   Publish publish;
+  Ofrep ofrep;
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,
   /// dbname, user, password and sslmode, every value single-quoted with ' and \ escaped, and

@@ -572,8 +572,12 @@ asio::awaitable<bool> HttpServer::Impl::Respond(std::shared_ptr<Session> s,
     request.path = std::move(target->path);
     request.query = std::move(target->query);
     s->phase = Session::Phase::kBusy;
-    // Handlers may block on a database: run them on the worker pool and resume here after.
-    response = co_await asio::co_spawn(workers->get_executor(), Invoke(request), kAwaitable);
+    if (options.run_inline && options.run_inline(request)) {
+      response = co_await Invoke(request);
+    } else {
+      // Handlers may block on a database: run them on the worker pool and resume here after.
+      response = co_await asio::co_spawn(workers->get_executor(), Invoke(request), kAwaitable);
+    }
   } else {
     response = Response::JsonError(400, "invalid_argument", "malformed request target");
     keep_alive = false;

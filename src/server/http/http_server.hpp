@@ -48,6 +48,9 @@ struct HttpServerOptions {
   /// How long Stop() lets in-flight requests finish before closing their connections.
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
   RequestDoneCallback on_request_done;  ///< optional
+  /// Optional: when it returns true for a request, its handler runs on the I/O thread itself,
+  /// saving two thread hops. Only for handlers that never block (in-memory answers).
+  std::function<bool(const Request&)> run_inline;
   LogSink log;                          ///< optional; stderr when empty
 };
 

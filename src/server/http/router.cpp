@@ -87,8 +87,9 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& se
     const Segment& segment = route.segments[i];
     if (segment.capture) {
       if (segments[i].empty()) return false;
-    } else if (segment.text != Decode(segments[i])) {
-      return false;
+    } else if (segments[i].find('%') == std::string_view::npos ? segment.text != segments[i]
+                                                                 : segment.text != Decode(segments[i])) {
+      return false;  // most paths have no escapes: compare without decoding (allocating)
     }
   }
   return true;

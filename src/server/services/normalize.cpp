@@ -358,6 +358,7 @@ Result<Normalized> Normalize(store::Kind kind, const json& input, const store::R
     case store::Kind::kSegment: return Segment(input, existing, tx);
     case store::Kind::kParameter: return Parameter(input, existing, tx);
     case store::Kind::kExperiment: return Experiment(input, existing, tx);
+    case store::Kind::kApiKey: break;
   }
   return Error{ErrorCode::kInternal, "unknown kind"};
 }

@@ -136,6 +136,7 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(config.http.io_threads, 2);
   EXPECT_EQ(config.http.max_connections, 10'000);
   EXPECT_EQ(config.publish.dir, "");
+  EXPECT_EQ(config.ofrep.targeting_key_attribute, "user_id");
 }
 
 TEST(ConfigTest, CommentsNullDocumentsAndEmptySectionsGiveDefaults) {
@@ -234,6 +235,8 @@ http:
   maxConnections: 500
 publish:
   dir: /srv/snapshots
+ofrep:
+  targetingKeyAttribute: account.id
 )");
   EXPECT_EQ(config.service.name, "flags");
   EXPECT_EQ(config.service.env, ServiceEnv::kStaging);
@@ -270,6 +273,7 @@ publish:
   EXPECT_EQ(config.http.io_threads, 1);
   EXPECT_EQ(config.http.max_connections, 500);
   EXPECT_EQ(config.publish.dir, "/srv/snapshots");
+  EXPECT_EQ(config.ofrep.targeting_key_attribute, "account.id");
 }
 
 TEST(ConfigTest, QuotedNumbersAndBooleansAreAccepted) {
@@ -325,6 +329,7 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
       {"HTTP_IOTHREADS", "3"},
       {"HTTP_MAXCONNECTIONS", "100"},
       {"PUBLISH_DIR", "/srv/out"},
+      {"OFREP_TARGETINGKEYATTRIBUTE", "device_id"},
   };
   const Config config = LoadOk("", env);
   EXPECT_EQ(config.service.name, "flags");
@@ -362,6 +367,7 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   EXPECT_EQ(config.http.io_threads, 3);
   EXPECT_EQ(config.http.max_connections, 100);
   EXPECT_EQ(config.publish.dir, "/srv/out");
+  EXPECT_EQ(config.ofrep.targeting_key_attribute, "device_id");
 }
 
 TEST(ConfigTest, S3EnableFromEnvironmentTurnsS3OnAndOff) {
@@ -567,6 +573,19 @@ INSTANTIATE_TEST_SUITE_P(
                      "s3.endpoint: must be an http:// or https:// URL, got \"minio:9000\""},
         BadValueCase{"s3: {endpoint: 'http://'}",
                      "s3.endpoint: must be an http:// or https:// URL, got \"http://\""},
+        // attribute names
+        BadValueCase{"ofrep: {targetingKeyAttribute: ''}",
+                     "ofrep.targetingKeyAttribute: must be an attribute name (a letter, then up to "
+                     "127 letters, digits, '_', '.' or '-'), got \"\""},
+        BadValueCase{"ofrep: {targetingKeyAttribute: 1user}",
+                     "ofrep.targetingKeyAttribute: must be an attribute name (a letter, then up to "
+                     "127 letters, digits, '_', '.' or '-'), got \"1user\""},
+        BadValueCase{"ofrep: {targetingKeyAttribute: 'user id'}",
+                     "ofrep.targetingKeyAttribute: must be an attribute name (a letter, then up to "
+                     "127 letters, digits, '_', '.' or '-'), got \"user id\""},
+        BadValueCase{"ofrep: {targetingKeyAttribute: [user_id]}",
+                     "ofrep.targetingKeyAttribute: must be an attribute name (a letter, then up to "
+                     "127 letters, digits, '_', '.' or '-'), got a list"},
         // a non-mapping where a mapping belongs
         BadValueCase{"service: 5", "service: must be a mapping, got \"5\""},
         BadValueCase{"database: [host, port]", "database: must be a mapping, got a list"},

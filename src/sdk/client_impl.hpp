@@ -1,0 +1,80 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "aurora/attributes.hpp"
+#include "aurora/sdk/client.hpp"
+#include "aurora/sdk/kv_store.hpp"
+#include "aurora/sdk/options.hpp"
+#include "aurora/sdk/transport.hpp"
+#include "engine/time.hpp"
+#include "sdk/cache/snapshot_record.hpp"
+#include "sdk/exposure_dedup.hpp"
+#include "sdk/log.hpp"
+#include "sdk/snapshot_holder.hpp"
+#include "sdk/sync/poller.hpp"
+#include "sdk/sync/snapshot_fetcher.hpp"
+#include "sdk/sync/stream_listener.hpp"
+
+namespace aurora::sdk {
+
+/// What Client does (docs/sdk.md). Thread-safe: Evaluate from any thread, lock-free with respect
+/// to the sync thread; Start, Stop, Refresh and Status from any thread.
+///
+/// Threads: the caller's (Start loads the cache), the poller's (downloads, validates, swaps,
+/// persists) and the stream listener's (only wakes the poller). The snapshot is swapped in
+/// SnapshotHolder; the rest of the sync state is guarded by state_mutex_.
+class ClientImpl {
+ public:
+  explicit ClientImpl(ClientOptions options);
+  ~ClientImpl();
+  ClientImpl(const ClientImpl&) = delete;
+  ClientImpl& operator=(const ClientImpl&) = delete;
+
+  ClientStatus Start() noexcept;
+  void Stop() noexcept;
+  void Refresh() noexcept;
+  ClientStatus Status() const noexcept;
+  EvaluationResult Evaluate(std::string_view parameter, const Attributes& attributes) const noexcept;
+
+ private:
+  void OpenCache();
+  void LoadCache();
+  bool SyncOnce(std::stop_token stop);
+  void Install(SnapshotHolder::Pointer snapshot, std::string etag, SnapshotOrigin origin);
+  void Persist(const CachedSnapshot& snapshot);
+  void RecordSuccess(SnapshotOrigin confirmed);
+  void RecordFailure(const ClientError& error);
+  void OnAnnouncedRevision(std::int64_t revision);
+  void Notify(const EvaluationResult& result, std::string_view parameter, const Attributes& attributes) const;
+  void ReportExposure(const EvaluationResult& result, std::string_view parameter, const Attributes& attributes) const;
+  engine::Timestamp Now() const noexcept;
+
+  const ClientOptions options_;
+  mutable Logger logger_;
+  ClientError config_error_;  // unusable options: Start does not sync
+  std::shared_ptr<Transport> transport_;
+  FetchOptions fetch_options_;
+  std::string cache_key_;
+  SnapshotHolder holder_;
+  mutable ExposureDeduplicator exposures_;
+
+  mutable std::mutex state_mutex_;  // guards etag_, origin_, last_error_, failing_
+  std::string etag_;
+  SnapshotOrigin origin_ = SnapshotOrigin::kNone;
+  ClientError last_error_;
+  bool failing_ = false;
+
+  std::mutex lifecycle_mutex_;  // serializes Start and Stop; guards the members below
+  std::shared_ptr<KvStore> kv_store_;  // set by the first Start, before the sync thread runs
+  bool cache_opened_ = false;
+  bool running_ = false;
+  std::unique_ptr<Poller> poller_;
+  std::unique_ptr<StreamListener> stream_;
+};
+
+}  // namespace aurora::sdk

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "aurora/sdk/transport.hpp"
+#include "sdk/log.hpp"
+#include "sdk/sync/poller.hpp"
+
+namespace aurora::sdk {
+
+/// Listens to GET {endpoint}/api/v1/sdk/stream (Server-Sent Events) on a background thread and
+/// reports each announced revision; reconnects with backoff, and when the server has no stream
+/// (404) tries again only every `backoff_max`. Thread-safe; the destructor stops and joins.
+class StreamListener {
+ public:
+  StreamListener(Transport& transport, HttpRequest request, std::function<void(std::int64_t revision)> on_revision,
+                 SyncSchedule backoff, Logger& logger);
+  ~StreamListener();
+  StreamListener(const StreamListener&) = delete;
+  StreamListener& operator=(const StreamListener&) = delete;
+
+  void Start();
+  /// Requests stop (closing the stream at once) and joins. Idempotent.
+  void Stop();
+
+ private:
+  void Run(std::stop_token stop);
+
+  Transport& transport_;
+  const HttpRequest request_;
+  const std::function<void(std::int64_t)> on_revision_;
+  const SyncSchedule backoff_;
+  Logger& logger_;
+  std::mutex mutex_;  // for waiting between connections
+  std::condition_variable_any cv_;
+  std::mutex thread_mutex_;  // serializes Start and Stop
+  std::jthread thread_;
+};
+
+/// The revision an SSE event announces: `data` {"revision": N}, else a numeric `id`; -1 if none.
+std::int64_t AnnouncedRevision(std::string_view id, std::string_view data);
+
+}  // namespace aurora::sdk

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace aurora::server {
+
+/// SHA-256 of `data` as 64 lowercase hex digits.
+std::string Sha256Hex(std::string_view data);
+
+/// `bytes` random bytes from the OS CSPRNG (getrandom), as lowercase hex.
+std::string RandomHex(std::size_t bytes);
+
+/// Equality whose running time depends only on the lengths, never on where the inputs differ,
+/// so comparing secrets leaks nothing through timing.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace aurora::server
