@@ -1,31 +1,20 @@
 #pragma once
 
-// Stored resources (canonical API bodies) -> the engine's model, so the server validates and
-// serves exactly what the engine evaluates.
+// How stored resources look through the API, and engine errors translated into API terms.
 
 #include <string>
 #include <vector>
 
 #include "aurora/result.hpp"
 #include "engine/model/model.hpp"
+#include "jobs/snapshot_builder.hpp"
 #include "store/resources.hpp"
 
 namespace aurora::server {
 
-/// Every stored resource, read in one transaction.
-struct StoredConfig {
-  store::RevisionInfo revision;
-  std::vector<store::Resource> attributes;
-  std::vector<store::Resource> segments;
-  std::vector<store::Resource> parameters;
-  std::vector<store::Resource> experiments;
-};
-
-Result<StoredConfig> LoadStoredConfig(store::Transaction& tx);
-
-/// The snapshot model. `all_experiments` keeps experiments of every status (for validation);
-/// otherwise only scheduled and running ones, as SDKs receive them (SPEC §4).
-engine::Snapshot ToSnapshot(const StoredConfig& config, bool all_experiments);
+using jobs::LoadStoredConfig;
+using jobs::StoredConfig;
+using jobs::ToSnapshot;
 
 /// A resource as the API returns it: its body with id, version, createdAt and updatedAt.
 nlohmann::ordered_json ResourceJson(const store::Resource& r);

@@ -117,6 +117,10 @@ void ResourceService::OnCommit(std::function<void(std::int64_t)> listener) {
   listeners_.push_back(std::move(listener));
 }
 
+void ResourceService::OnWrite(std::function<Result<void>(store::Transaction&, std::int64_t)> hook) {
+  write_hooks_.push_back(std::move(hook));
+}
+
 void ResourceService::Notify(std::int64_t revision) {
   std::vector<std::function<void(std::int64_t)>> copy;
   {
@@ -133,10 +137,9 @@ auto ResourceService::Write(F&& body) -> decltype(body(std::declval<store::Trans
   const std::int64_t now = ToMicros(clock_.Now());
   auto result = body(*tx, now);
   if (!result) return result;  // the transaction rolls back as it goes
+  AURORA_TRY(revision, store::CurrentRevision(*tx));
+  for (auto& hook : write_hooks_) AURORA_CHECK(hook(*tx, revision.revision));
   AURORA_CHECK(tx->Commit());
-  AURORA_TRY(read, db_.Begin(false));
-  AURORA_TRY(revision, store::CurrentRevision(*read));
-  read.reset();
   Notify(revision.revision);
   return result;
 }

@@ -32,8 +32,12 @@ class ResourceService {
  public:
   ResourceService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
 
-  /// Called after every committed write with the new revision (snapshot cache, streams, jobs).
+  /// Called after every committed write with the new revision (snapshot cache, streams).
   void OnCommit(std::function<void(std::int64_t revision)> listener);
+  /// Called inside every write transaction, after the change and before the commit, with the
+  /// new revision: what it writes commits or rolls back with the change (durable jobs).
+  /// Set before serving; not thread-safe against concurrent writes.
+  void OnWrite(std::function<Result<void>(store::Transaction&, std::int64_t revision)> hook);
 
   Result<nlohmann::ordered_json> Create(store::Kind kind, const nlohmann::json& body, const std::string& actor);
   Result<nlohmann::ordered_json> Get(store::Kind kind, std::int64_t id);
@@ -66,6 +70,7 @@ class ResourceService {
   const Clock& clock_;
   std::mutex listeners_mutex_;  // guards listeners_
   std::vector<std::function<void(std::int64_t)>> listeners_;
+  std::vector<std::function<Result<void>(store::Transaction&, std::int64_t)>> write_hooks_;
 };
 
 /// Parses a list cursor ("" = from the start); kInvalidArgument naming `cursor` otherwise.
