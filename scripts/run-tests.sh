@@ -13,3 +13,5 @@ AURORA_TEST_POSTGRES_DSN=$(bash scripts/pg-test.sh start)
 export AURORA_TEST_POSTGRES_DSN
 echo "run-tests: PostgreSQL at $AURORA_TEST_POSTGRES_DSN"
 ctest --preset "$preset" -j 2 --no-tests=error "$@"
+# OpenFeature: the official OFREP provider and the OFREP schema against the real server.
+bash tests/ofrep/run.sh "build/$preset/src/server/aurora-server"

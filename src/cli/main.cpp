@@ -12,7 +12,8 @@ constexpr const char* kUsage =
     "  eval   evaluate a parameter against a snapshot file (aurora eval --help)\n"
     "  hash   print the MurmurHash3 h1 and bucket of a key\n"
     "  migrate up|down|down-all|version|create NAME   manage the database schema\n"
-    "  server [--config FILE]   run aurora-server\n";
+    "  server [--config FILE]   run aurora-server\n"
+    "  keys list | create NAME admin|sdk | revoke ID   manage API keys on the database directly\n";
 
 }  // namespace
 
@@ -28,6 +29,11 @@ int main(int argc, char** argv) {
     if (command == "hash") return aurora::cli::RunHash(args);
     if (command == "migrate") return aurora::cli::RunMigrate(args);
     if (command == "server") return aurora::cli::RunServer(args, argv[0]);
+    if (command == "keys") {
+      std::vector<std::string> with_command = {"keys"};
+      with_command.insert(with_command.end(), args.begin(), args.end());
+      return aurora::cli::RunServer(with_command, argv[0]);
+    }
     if (command == "-h" || command == "--help" || command == "help") {
       std::cout << kUsage;
       return 0;

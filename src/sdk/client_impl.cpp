@@ -77,8 +77,10 @@ ClientStatus ClientImpl::Start() noexcept {
       }
       if (config_error_) {
         logger_.LogOnce(LogLevel::kError, "config", "cannot sync: " + std::string(config_error_.message()));
-        std::lock_guard state(state_mutex_);
-        last_error_ = config_error_;
+        {
+          std::lock_guard state(state_mutex_);
+          last_error_ = config_error_;
+        }
         return Status();
       }
       if (!poller_) {

@@ -8,6 +8,7 @@
 #include "server/api/auth.hpp"
 #include "server/api/metrics.hpp"
 #include "server/api/routes.hpp"
+#include "server/background_jobs.hpp"
 #include "server/config/config.hpp"
 #include "server/http/http_server.hpp"
 #include "server/http/router.hpp"
@@ -23,13 +24,87 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: aurora-server [--config FILE]\n"
+    "       aurora-server keys list | create NAME admin|sdk | revoke ID [--config FILE]\n"
     "Serves the Aurora API. Without --config, ./config.yaml is read when it exists; every key\n"
     "can be overridden by environment variables (SERVICE_PORT, DATABASE_DRIVER, ...).\n";
 
+// `aurora-server keys list|create NAME admin|sdk|revoke ID`: key administration straight on
+// the database, for recovery when no admin key is at hand. `aurora keys` runs this.
+int RunKeys(std::vector<std::string> args, const Config& config) {
+  constexpr const char* kKeysUsage = "usage: aurora keys list | create NAME admin|sdk | revoke ID [--config FILE]\n";
+  Result<std::unique_ptr<store::Database>> db =
+      config.database.driver == DatabaseDriver::kSqlite ? store::OpenSqlite(config.database.path)
+                                                         : store::OpenPostgres(config.PostgresDsn(), 2);
+  if (!db) {
+    std::cerr << "aurora keys: " << db.error().message << "\n";
+    return 2;
+  }
+  store::Migrator migrator(**db);
+  if (auto up = migrator.Up(); !up) {
+    std::cerr << "aurora keys: " << up.error().message << "\n";
+    return 2;
+  }
+  SystemClock clock;
+  KeyService keys(**db, clock);
+  const std::string actor = "cli";
+  if (args.size() == 1 && args[0] == "list") {
+    auto list = keys.List();
+    if (!list) {
+      std::cerr << "aurora keys: " << list.error().message << "\n";
+      return 1;
+    }
+    for (const auto& k : (*list)["items"]) {
+      std::cout << k["id"] << "\t" << k["scope"].get<std::string>() << "\t" << k["prefix"].get<std::string>() << "…\t"
+                << (k["revokedAt"].is_null() ? "active" : "revoked") << "\t" << k["name"].get<std::string>() << "\n";
+    }
+    return 0;
+  }
+  if (args.size() == 3 && args[0] == "create" && (args[2] == "admin" || args[2] == "sdk")) {
+    auto created = keys.Create(args[1], args[2] == "admin" ? Scope::kAdmin : Scope::kSdk, actor);
+    if (!created) {
+      std::cerr << "aurora keys: " << created.error().ToString() << "\n";
+      return 1;
+    }
+    std::cout << "created key " << created->id << " (" << args[2] << "), shown only this once:\n" << created->secret << "\n";
+    return 0;
+  }
+  if (args.size() == 2 && args[0] == "revoke") {
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(args[1]);
+    } catch (const std::exception&) {
+      std::cerr << kKeysUsage;
+      return 64;
+    }
+    if (auto r = keys.Revoke(id, actor); !r) {
+      std::cerr << "aurora keys: " << r.error().message << "\n";
+      return 1;
+    }
+    std::cout << "revoked key " << id << "\n";
+    return 0;
+  }
+  std::cerr << kKeysUsage;
+  return 64;
+}
+
 }  // namespace
 
-int RunServer(const std::vector<std::string>& args) {
+int RunServer(const std::vector<std::string>& all_args) {
   std::string config_path;
+  std::vector<std::string> args = all_args;
+  std::vector<std::string> keys_args;
+  const bool keys_command = !args.empty() && args[0] == "keys";
+  if (keys_command) {
+    // Everything but --config belongs to the keys command.
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--config" && i + 1 < args.size()) {
+        config_path = args[++i];
+      } else {
+        keys_args.push_back(args[i]);
+      }
+    }
+    args.clear();
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
@@ -48,6 +123,7 @@ int RunServer(const std::vector<std::string>& args) {
     std::cerr << "aurora-server: " << config.error().ToString() << "\n";
     return 2;
   }
+  if (keys_command) return RunKeys(keys_args, *config);
   Logger log(config->logging.level, config->logging.format);
 
   Result<std::unique_ptr<store::Database>> db =
@@ -105,6 +181,19 @@ int RunServer(const std::vector<std::string>& args) {
   });
   metrics.AddGauge("aurora_snapshot_build_failures", "Snapshot builds that failed since start.",
                    [&] { return static_cast<double>(snapshots.build_failures()); });
+
+  // --- Background jobs (docs/jobs.md): the durable job queue, snapshot publishing to S3 and
+  // publish.dir (enqueued inside every write transaction), the experiment scheduler. ---
+  BackgroundJobs background(*config, env, **db, resources, clock, log);
+  if (auto set_up = background.Setup(metrics); !set_up) {
+    log.Error("cannot set up background jobs", {{"error", set_up.error().message}});
+    return 2;
+  }
+  if (auto started = background.Start(); !started) {
+    log.Error("cannot start background jobs", {{"error", started.error().message}});
+    return 2;
+  }
+  // --- end of background jobs ---
 
   http::Router router;
   api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, config->auth.enabled,
@@ -173,6 +262,7 @@ int RunServer(const std::vector<std::string>& args) {
   sigwait(&signals, &received);
   log.Info("shutting down", {{"signal", received == SIGTERM ? "SIGTERM" : "SIGINT"}});
   server.Stop();
+  background.Stop();
   snapshots.Stop();
   keys.Stop();
   log.Info("stopped");

@@ -4,9 +4,9 @@
 // tests/ofrep/ checks the same responses against the OFREP OpenAPI schema and with the
 // official OpenFeature provider.
 
-#include <gtest/gtest.h>
-
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "server/server_fixture.hpp"
 
@@ -22,33 +22,38 @@ class OfrepTest : public ServerTest {
     Create("attributes", {{"name", "account"}, {"dataType", "string"}});
     Create("attributes", {{"name", "country"}, {"dataType", "string"}});
     Create("attributes", {{"name", "age"}, {"dataType", "number"}});
-    Create("parameters", {{"name", "static-flag"}, {"dataType", "boolean"}, {"defaultValue", true}});
     Create("parameters",
-           {{"name", "greeting"},
-            {"dataType", "string"},
-            {"defaultValue", "Hello"},
-            {"rules",
-             {{{"id", "us"},
-               {"conditions", {{{"attribute", "country"}, {"operator", "equals"}, {"value", "US"}}}},
-               {"value", "Howdy"}},
-              {{"id", "everyone"},
-               {"conditions", json::array()},
-               {"value", "Hi"},
-               {"rollout", {{"percentage", 100}, {"hashAttribute", "user_id"}}}}}}});
+           {{"name", "static-flag"}, {"dataType", "boolean"}, {"defaultValue", true}});
+    Create(
+        "parameters",
+        {{"name", "greeting"},
+         {"dataType", "string"},
+         {"defaultValue", "Hello"},
+         {"rules",
+          {{{"id", "us"},
+            {"conditions", {{{"attribute", "country"}, {"operator", "equals"}, {"value", "US"}}}},
+            {"value", "Howdy"}},
+           {{"id", "everyone"},
+            {"conditions", json::array()},
+            {"value", "Hi"},
+            {"rollout", {{"percentage", 100}, {"hashAttribute", "user_id"}}}}}}});
+    Create(
+        "parameters",
+        {{"name", "limit"},
+         {"dataType", "number"},
+         {"defaultValue", 10},
+         {"rules",
+          {{{"id", "adults"},
+            {"conditions", {{{"attribute", "age"}, {"operator", "greater_than"}, {"value", 30}}}},
+            {"value", 2.5}}}}});
     Create("parameters",
-           {{"name", "limit"},
-            {"dataType", "number"},
-            {"defaultValue", 10},
-            {"rules",
-             {{{"id", "adults"},
-               {"conditions", {{{"attribute", "age"}, {"operator", "greater_than"}, {"value", 30}}}},
-               {"value", 2.5}}}}});
-    Create("parameters", {{"name", "theme"}, {"dataType", "json"}, {"defaultValue", {{"color", "blue"}}}});
-    Create("parameters", {{"name", "killed"},
-                          {"dataType", "boolean"},
-                          {"enabled", false},
-                          {"defaultValue", false},
-                          {"rules", {{{"id", "all"}, {"conditions", json::array()}, {"value", true}}}}});
+           {{"name", "theme"}, {"dataType", "json"}, {"defaultValue", {{"color", "blue"}}}});
+    Create("parameters",
+           {{"name", "killed"},
+            {"dataType", "boolean"},
+            {"enabled", false},
+            {"defaultValue", false},
+            {"rules", {{{"id", "all"}, {"conditions", json::array()}, {"value", true}}}}});
     Create("parameters", {{"name", "list"}, {"dataType", "json"}, {"defaultValue", {1, 2}}});
     Create("parameters", {{"name", "nothing"}, {"dataType", "json"}, {"defaultValue", nullptr}});
   }
@@ -56,7 +61,8 @@ class OfrepTest : public ServerTest {
   HttpResult One(const std::string& key, const json& context) {
     return server().Post("/ofrep/v1/evaluate/flags/" + key, json{{"context", context}}.dump());
   }
-  HttpResult All(const json& context, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  HttpResult All(const json& context,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {}) {
     return server().Post("/ofrep/v1/evaluate/flags", json{{"context", context}}.dump(), headers);
   }
   static json ByKey(const json& bulk, const std::string& key) {
@@ -137,26 +143,36 @@ TEST_P(OfrepTest, MapsSourcesToReasonsVariantsAndMetadata) {
 TEST_P(OfrepTest, ExperimentsAreSplitsWithTheVariantOfApiEvaluate) {
   Seed();
   Create("parameters", {{"name", "hero"}, {"dataType", "string"}, {"defaultValue", "Welcome"}});
-  auto variants = json::array({{{"name", "Control"}, {"trafficAllocation", 50},
-                                {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "A"}}}}},
-                               {{"name", "B"}, {"trafficAllocation", 50},
-                                {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "B"}}}}}});
-  const json e = Create("experiments", {{"name", "Hero test"}, {"hashAttribute", "user_id"}, {"variants", variants}});
-  ASSERT_EQ(server().Post("/api/v1/experiments/" + std::to_string(e["id"].get<int>()) + "/start", "").status, 200);
+  auto variants =
+      json::array({{{"name", "Control"},
+                    {"trafficAllocation", 50},
+                    {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "A"}}}}},
+                   {{"name", "B"},
+                    {"trafficAllocation", 50},
+                    {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "B"}}}}}});
+  const json e = Create(
+      "experiments", {{"name", "Hero test"}, {"hashAttribute", "user_id"}, {"variants", variants}});
+  ASSERT_EQ(server()
+                .Post("/api/v1/experiments/" + std::to_string(e["id"].get<int>()) + "/start", "")
+                .status,
+            200);
   int seen_a = 0;
   int seen_b = 0;
   for (int i = 0; i < 20; ++i) {
     const std::string user = "user_" + std::to_string(i);
     const json aurora =
-        server().Post("/api/v1/evaluate", json{{"parameter", "hero"}, {"attributes", {{"user_id", user}}}}.dump()).Json();
+        server()
+            .Post("/api/v1/evaluate",
+                  json{{"parameter", "hero"}, {"attributes", {{"user_id", user}}}}.dump())
+            .Json();
     const auto r = One("hero", {{"targetingKey", user}});
     ASSERT_EQ(r.status, 200) << r.body;
     const json b = r.Json();
     ASSERT_EQ(aurora["source"], "experiment") << aurora;
     EXPECT_EQ(b["value"], aurora["value"]);
     EXPECT_EQ(b["reason"], "SPLIT");
-    EXPECT_EQ(b["variant"], "experiment-" + std::to_string(aurora["experimentId"].get<int>()) + "-variant-" +
-                                std::to_string(aurora["variantId"].get<int>()));
+    EXPECT_EQ(b["variant"], "experiment-" + std::to_string(aurora["experimentId"].get<int>()) +
+                                "-variant-" + std::to_string(aurora["variantId"].get<int>()));
     EXPECT_EQ(b["metadata"]["experimentId"], aurora["experimentId"]);
     EXPECT_EQ(b["metadata"]["variantId"], aurora["variantId"]);
     (b["value"] == "A" ? seen_a : seen_b)++;
@@ -172,7 +188,8 @@ TEST_P(OfrepTest, ExperimentsAreSplitsWithTheVariantOfApiEvaluate) {
 TEST_P(OfrepTest, MapsTheContextToAttributes) {
   Seed();
   // targetingKey becomes user_id (the default ofrep.targetingKeyAttribute) ...
-  EXPECT_EQ(One("greeting", {{"targetingKey", "u1"}, {"country", "CA"}}).Json()["variant"], "everyone");
+  EXPECT_EQ(One("greeting", {{"targetingKey", "u1"}, {"country", "CA"}}).Json()["variant"],
+            "everyone");
   // ... and the attribute may also be sent as itself.
   EXPECT_EQ(One("greeting", {{"user_id", "u1"}, {"country", "CA"}}).Json()["variant"], "everyone");
   // The targeting key is needed only when the answer depends on bucketing by it.
@@ -184,12 +201,15 @@ TEST_P(OfrepTest, MapsTheContextToAttributes) {
   r = One("greeting", {{"country", "US"}});  // decided by a rule before the rollout
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.Json()["value"], "Howdy");
-  EXPECT_EQ(One("greeting", {{"targetingKey", ""}, {"country", "CA"}}).Json()["errorCode"], "TARGETING_KEY_MISSING");
+  EXPECT_EQ(One("greeting", {{"targetingKey", ""}, {"country", "CA"}}).Json()["errorCode"],
+            "TARGETING_KEY_MISSING");
   EXPECT_EQ(One("static-flag", json::object()).status, 200);
   // Types follow the JSON: a string "31" is not a number.
   EXPECT_EQ(One("limit", {{"targetingKey", "u1"}, {"age", "31"}}).Json()["value"], 10);
   // Nested values are present but match nothing.
-  EXPECT_EQ(One("greeting", {{"targetingKey", "u1"}, {"country", {{"code", "US"}}}}).Json()["variant"], "everyone");
+  EXPECT_EQ(
+      One("greeting", {{"targetingKey", "u1"}, {"country", {{"code", "US"}}}}).Json()["variant"],
+      "everyone");
 
   // The attribute is configurable. Bucketing by another attribute that is missing is plain
   // Aurora semantics (the rollout does not apply), not a missing targeting key.
@@ -214,33 +234,44 @@ TEST_P(OfrepTest, MapsTheContextToAttributes) {
   r = One("greeting", {{"targetingKey", "u1"}, {"country", "CA"}});
   EXPECT_EQ(r.status, 200) << r.body;  // the rollout hashes user_id, which is not sent now
   EXPECT_EQ(r.Json()["value"], "Hello");
-  EXPECT_EQ(One("greeting", {{"targetingKey", "a1"}, {"user_id", "u1"}, {"country", "CA"}}).Json()["variant"], "everyone");
+  EXPECT_EQ(One("greeting", {{"targetingKey", "a1"}, {"user_id", "u1"}, {"country", "CA"}})
+                .Json()["variant"],
+            "everyone");
 }
 
 TEST_P(OfrepTest, ErrorsHaveTheirCodesAndStatuses) {
   Seed();
   auto r = One("missing", {{"targetingKey", "u1"}});
   EXPECT_EQ(r.status, 404);
-  EXPECT_EQ(r.Json(), json::parse(R"({"key":"missing","errorCode":"FLAG_NOT_FOUND","errorDetails":"flag \"missing\" was not found"})"));
+  EXPECT_EQ(
+      r.Json(),
+      json::parse(
+          R"({"key":"missing","errorCode":"FLAG_NOT_FOUND","errorDetails":"flag \"missing\" was not found"})"));
 
-  for (const char* body : {"", "not json", "[1]", "\"x\"", R"({"context":{}, "context":{}})", "{\"context\":{\"a\":\"\xff\"}}"}) {
+  for (const char* body : {"", "not json", "[1]", "\"x\"", R"({"context":{}, "context":{}})",
+                           "{\"context\":{\"a\":\"\xff\"}}"}) {
     r = server().Post("/ofrep/v1/evaluate/flags/greeting", body);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_EQ(r.Json()["errorCode"], "PARSE_ERROR") << body << " -> " << r.body;
     EXPECT_EQ(r.Json()["key"], "greeting");
     EXPECT_TRUE(r.Json()["errorDetails"].is_string());
   }
-  for (const char* body : {"{}", R"({"context":null})", R"({"context":5})", R"({"context":[]})",
-                           R"({"context":{"targetingKey":5}})", R"({"context":{"targetingKey":{"id":"u1"}}})"}) {
+  for (const char* body :
+       {"{}", R"({"context":null})", R"({"context":5})", R"({"context":[]})",
+        R"({"context":{"targetingKey":5}})", R"({"context":{"targetingKey":{"id":"u1"}}})"}) {
     r = server().Post("/ofrep/v1/evaluate/flags/greeting", body);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_EQ(r.Json()["errorCode"], "INVALID_CONTEXT") << body << " -> " << r.body;
   }
   // The request is checked before the flag is looked up; unknown fields are ignored.
-  EXPECT_EQ(server().Post("/ofrep/v1/evaluate/flags/missing", "nope").Json()["errorCode"], "PARSE_ERROR");
-  EXPECT_EQ(server().Post("/ofrep/v1/evaluate/flags/static-flag", R"({"context":{},"extra":1})").status, 200);
+  EXPECT_EQ(server().Post("/ofrep/v1/evaluate/flags/missing", "nope").Json()["errorCode"],
+            "PARSE_ERROR");
+  EXPECT_EQ(
+      server().Post("/ofrep/v1/evaluate/flags/static-flag", R"({"context":{},"extra":1})").status,
+      200);
   // A key with escapes is decoded.
-  EXPECT_EQ(server().Post("/ofrep/v1/evaluate/flags/static%2Dflag", R"({"context":{}})").status, 200);
+  EXPECT_EQ(server().Post("/ofrep/v1/evaluate/flags/static%2Dflag", R"({"context":{}})").status,
+            200);
   // Bulk failures of the whole request carry no key.
   r = server().Post("/ofrep/v1/evaluate/flags", "nope");
   EXPECT_EQ(r.status, 400);
@@ -271,7 +302,8 @@ TEST_P(OfrepTest, BulkEvaluatesEveryFlagWithAnEtag) {
 
   // Same context, same flags: 304 with the same tag (weak comparison, lists).
   for (const std::string& header : {etag, "W/" + etag, "\"x\", " + etag, std::string("*")}) {
-    const auto again = All({{"targetingKey", "u1"}, {"country", "US"}}, {{"If-None-Match", header}});
+    const auto again =
+        All({{"targetingKey", "u1"}, {"country", "US"}}, {{"If-None-Match", header}});
     EXPECT_EQ(again.status, 304) << header;
     EXPECT_EQ(again.Header("etag"), etag);
     EXPECT_TRUE(again.body.empty());

@@ -40,6 +40,11 @@ void Metrics::AddGauge(std::string name, std::string help, std::function<double(
   gauges_[std::move(name)] = Gauge{std::move(help), std::move(read)};
 }
 
+void Metrics::AddCounter(std::string name, std::string help, std::function<double()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_[std::move(name)] = Gauge{std::move(help), std::move(read), "counter"};
+}
+
 std::string Metrics::Render() const {
   std::string out;
   std::lock_guard lock(mutex_);
@@ -66,7 +71,7 @@ std::string Metrics::Render() const {
   out += "# TYPE aurora_database_errors_total counter\n";
   out += "aurora_database_errors_total " + std::to_string(database_errors_.load()) + "\n";
   for (const auto& [name, g] : gauges_) {
-    out += "# HELP " + name + " " + g.help + "\n# TYPE " + name + " gauge\n" + name + " " + Number(g.read()) + "\n";
+    out += "# HELP " + name + " " + g.help + "\n# TYPE " + name + " " + g.type + "\n" + name + " " + Number(g.read()) + "\n";
   }
   return out;
 }

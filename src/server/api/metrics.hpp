@@ -23,6 +23,8 @@ class Metrics {
   void CountDatabaseError() { database_errors_.fetch_add(1, std::memory_order_relaxed); }
   /// Extra gauges read at scrape time, e.g. aurora_snapshot_revision.
   void AddGauge(std::string name, std::string help, std::function<double()> read);
+  /// Like AddGauge, for a value that only grows (rendered as TYPE counter; name it *_total).
+  void AddCounter(std::string name, std::string help, std::function<double()> read);
   std::string Render() const;
 
  private:
@@ -40,6 +42,7 @@ class Metrics {
   struct Gauge {
     std::string help;
     std::function<double()> read;
+    const char* type = "gauge";
   };
   std::map<std::string, Gauge> gauges_;
 };

@@ -6,11 +6,13 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "aurora/attributes.hpp"
 #include "aurora/evaluation.hpp"
+
 #include "engine/codec/json.hpp"
 #include "engine/evaluator.hpp"
 
@@ -52,10 +54,13 @@ struct Input {
 bool Hashable(const AttributeValue* v) {
   if (v == nullptr) return false;
   switch (v->kind) {
-    case AttributeValue::Kind::kString: return !v->string_value.empty();
+    case AttributeValue::Kind::kString:
+      return !v->string_value.empty();
     case AttributeValue::Kind::kNumber:
-    case AttributeValue::Kind::kBool: return true;
-    case AttributeValue::Kind::kOther: return false;
+    case AttributeValue::Kind::kBool:
+      return true;
+    case AttributeValue::Kind::kOther:
+      return false;
   }
   return false;
 }
@@ -64,25 +69,34 @@ bool Hashable(const AttributeValue* v) {
 // (strings, numbers and booleans typed; null, arrays and objects present but unusable, as in
 // /api/v1/evaluate), then a non-empty `targetingKey` is also set as `targeting_attribute`,
 // replacing a context entry of that name. Unknown top-level fields are ignored.
-std::optional<Failure> ReadInput(const Request& req, const std::string& targeting_attribute, Input& out) {
+std::optional<Failure> ReadInput(const Request& req, const std::string& targeting_attribute,
+                                 Input& out) {
   if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return Failure{kParseError, "the body must be a JSON object such as {\"context\": {\"targetingKey\": \"user-1\"}}"};
+    return Failure{
+        kParseError,
+        "the body must be a JSON object such as {\"context\": {\"targetingKey\": \"user-1\"}}"};
   }
   auto doc = engine::ParseJson(req.body);
   if (!doc) return Failure{kParseError, "the body is not valid JSON: " + doc.error().message};
-  if (!doc->is_object()) return Failure{kParseError, "the body must be a JSON object, not " + std::string(engine::JsonTypeName(*doc))};
+  if (!doc->is_object()) {
+    return Failure{kParseError, "the body must be a JSON object, not " +
+                                    std::string(engine::JsonTypeName(*doc))};
+  }
   const auto context = doc->find("context");
   if (context == doc->end() || context->is_null()) {
-    return Failure{kInvalidContext, "the body has no \"context\" (an object with the evaluation context)"};
+    return Failure{kInvalidContext,
+                   "the body has no \"context\" (an object with the evaluation context)"};
   }
   if (!context->is_object()) {
-    return Failure{kInvalidContext, "\"context\" must be an object, not " + std::string(engine::JsonTypeName(*context))};
+    return Failure{kInvalidContext, "\"context\" must be an object, not " +
+                                        std::string(engine::JsonTypeName(*context))};
   }
   const std::string* targeting_key = nullptr;
   for (const auto& [name, value] : context->items()) {
     if (name == "targetingKey" && !value.is_null()) {
       if (!value.is_string()) {
-        return Failure{kInvalidContext, "\"targetingKey\" must be a string, not " + std::string(engine::JsonTypeName(value))};
+        return Failure{kInvalidContext, "\"targetingKey\" must be a string, not " +
+                                            std::string(engine::JsonTypeName(value))};
       }
       targeting_key = &value.get_ref<const std::string&>();
     }
@@ -96,18 +110,22 @@ std::optional<Failure> ReadInput(const Request& req, const std::string& targetin
       out.attributes.SetOther(name);
     }
   }
-  if (targeting_key != nullptr && !targeting_key->empty()) out.attributes.SetString(targeting_attribute, *targeting_key);
+  if (targeting_key != nullptr && !targeting_key->empty()) {
+    out.attributes.SetString(targeting_attribute, *targeting_key);
+  }
   out.has_targeting_key = Hashable(out.attributes.Find(targeting_attribute));
   return std::nullopt;
 }
 
 // The engine's own rules (evaluator.cpp), for deciding whether a missing key mattered.
 bool Active(const engine::CompiledExperiment& e, engine::Timestamp now) {
-  return (e.status == engine::ExperimentStatus::kRunning || e.status == engine::ExperimentStatus::kScheduled) &&
+  return (e.status == engine::ExperimentStatus::kRunning ||
+          e.status == engine::ExperimentStatus::kScheduled) &&
          (!e.start_date || *e.start_date <= now) && (!e.end_date || now < *e.end_date);
 }
 
-bool AllHold(const std::vector<engine::CompiledCondition>& conditions, const Attributes& attributes) {
+bool AllHold(const std::vector<engine::CompiledCondition>& conditions,
+             const Attributes& attributes) {
   for (const auto& c : conditions) {
     if (!engine::ConditionHolds(c, attributes)) return false;
   }
@@ -125,8 +143,10 @@ bool SegmentMatches(const engine::CompiledSegment& segment, const Attributes& at
 // targeting attribute, and would otherwise have applied, only because that attribute is
 // missing: then the answer depends on a targeting key the caller did not send. Steps after
 // the one that decided do not count.
-bool NeededTargetingKey(const engine::CompiledSnapshot& snapshot, const engine::CompiledParameter& p, const Evaluation& e,
-                        const Attributes& attributes, std::string_view attribute, engine::Timestamp now) {
+bool NeededTargetingKey(const engine::CompiledSnapshot& snapshot,
+                        const engine::CompiledParameter& p, const Evaluation& e,
+                        const Attributes& attributes, std::string_view attribute,
+                        engine::Timestamp now) {
   if (!p.enabled) return false;
   for (const engine::ExperimentLink& link : p.experiments) {
     const engine::CompiledExperiment& x = snapshot.experiments[link.experiment];
@@ -167,12 +187,14 @@ const engine::CompiledRule* FindRule(const engine::CompiledParameter& p, std::st
 std::string_view ReasonFor(const engine::CompiledParameter& p, const Evaluation& e) {
   if (e.reason == Reason::kDisabled) return kDisabled;
   switch (e.source) {
-    case Source::kExperiment: return kSplit;
+    case Source::kExperiment:
+      return kSplit;
     case Source::kRule: {
       const engine::CompiledRule* rule = FindRule(p, e.rule_id);
       return rule != nullptr && rule->has_rollout ? kSplit : kTargetingMatch;
     }
-    case Source::kDefault: return p.rules.empty() && p.experiments.empty() ? kStatic : kUnknown;
+    case Source::kDefault:
+      return p.rules.empty() && p.experiments.empty() ? kStatic : kUnknown;
   }
   return kUnknown;
 }
@@ -189,25 +211,28 @@ std::string ErrorJson(std::string_view key, std::string_view code, std::string_v
 }
 
 struct FlagResult {
-  bool ok = false;
-  std::string_view error_code;  // when !ok
+  bool ok = false;  // an evaluationSuccess, else an evaluationFailure
   std::string json;
 };
 
 // One evaluated flag as an OFREP evaluationSuccess or evaluationFailure object.
-FlagResult Flag(const engine::CompiledSnapshot& snapshot, const engine::CompiledParameter& p, const Input& input,
-                std::string_view targeting_attribute, engine::Timestamp now, bool with_revision) {
+FlagResult Flag(const engine::CompiledSnapshot& snapshot, const engine::CompiledParameter& p,
+                const Input& input, std::string_view targeting_attribute, engine::Timestamp now,
+                bool with_revision) {
   const Evaluation e = engine::Evaluate(snapshot, p.name, input.attributes, now);
-  if (!input.has_targeting_key && NeededTargetingKey(snapshot, p, e, input.attributes, targeting_attribute, now)) {
-    return {false, kTargetingKeyMissing,
-            ErrorJson(p.name, kTargetingKeyMissing,
-                      "flag \"" + p.name + "\" buckets users by \"" + std::string(targeting_attribute) +
-                          "\": send a targetingKey in the context")};
+  if (!input.has_targeting_key &&
+      NeededTargetingKey(snapshot, p, e, input.attributes, targeting_attribute, now)) {
+    return {false, ErrorJson(p.name, kTargetingKeyMissing,
+                             "flag \"" + p.name + "\" buckets users by \"" +
+                                 std::string(targeting_attribute) +
+                                 "\": send a targetingKey in the context")};
   }
   if (e.value->kind() == Value::Kind::kArray) {
-    return {false, kGeneral,
-            ErrorJson(p.name, kGeneral,
-                      "flag \"" + p.name + "\" has an array value, which OFREP cannot carry (it allows objects only)")};
+    return {
+        false,
+        ErrorJson(p.name, kGeneral,
+                  "flag \"" + p.name +
+                      "\" has an array value, which OFREP cannot carry (it allows objects only)")};
   }
   FlagResult r;
   r.ok = true;
@@ -223,11 +248,16 @@ FlagResult Flag(const engine::CompiledSnapshot& snapshot, const engine::Compiled
   out += ReasonFor(p, e);
   out += R"(","variant":)";
   switch (e.source) {
-    case Source::kRule: out += http::JsonQuote(e.rule_id); break;
-    case Source::kExperiment:
-      out += "\"experiment-" + std::to_string(e.experiment_id) + "-variant-" + std::to_string(e.variant_id) + "\"";
+    case Source::kRule:
+      out += http::JsonQuote(e.rule_id);
       break;
-    case Source::kDefault: out += R"("default")"; break;
+    case Source::kExperiment:
+      out += "\"experiment-" + std::to_string(e.experiment_id) + "-variant-" +
+             std::to_string(e.variant_id) + "\"";
+      break;
+    case Source::kDefault:
+      out += R"("default")";
+      break;
   }
   out += R"(,"metadata":{"source":")";
   out += SourceName(e.source);
@@ -286,11 +316,14 @@ Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& para
   if (!bundle) return GeneralError("no snapshot is loaded yet");
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
-  if (auto failure = ReadInput(req, attribute, input)) return Response::Json(400, ErrorJson(key, failure->code, failure->details));
+  if (auto failure = ReadInput(req, attribute, input)) {
+    return Response::Json(400, ErrorJson(key, failure->code, failure->details));
+  }
   const engine::CompiledSnapshot& snapshot = *bundle->compiled;
   const engine::CompiledParameter* p = snapshot.FindParameter(key);
   if (p == nullptr) {
-    return Response::Json(404, ErrorJson(key, kFlagNotFound, "flag \"" + std::string(key) + "\" was not found"));
+    return Response::Json(
+        404, ErrorJson(key, kFlagNotFound, "flag \"" + std::string(key) + "\" was not found"));
   }
   FlagResult r = Flag(snapshot, *p, input, attribute, ctx.clock.Now(), /*with_revision=*/true);
   return Response::Json(r.ok ? 200 : 400, std::move(r.json));
@@ -302,8 +335,9 @@ Response EvaluateAll(ApiContext& ctx, const Request& req) {
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
   if (auto failure = ReadInput(req, attribute, input)) {
-    return Response::Json(400, R"({"errorCode":")" + std::string(failure->code) + R"(","errorDetails":)" +
-                                   http::JsonQuote(failure->details) + "}");
+    return Response::Json(400, R"({"errorCode":")" + std::string(failure->code) +
+                                   R"(","errorDetails":)" + http::JsonQuote(failure->details) +
+                                   "}");
   }
   const engine::CompiledSnapshot& snapshot = *bundle->compiled;
   const engine::Timestamp now = ctx.clock.Now();
@@ -319,7 +353,8 @@ Response EvaluateAll(ApiContext& ctx, const Request& req) {
   // revision, so the tag is the revision plus a hash of the answer itself.
   char hex[16];
   const auto end = std::to_chars(hex, hex + sizeof hex, Fnv1a(body), 16).ptr;
-  const std::string etag = "\"" + std::to_string(snapshot.revision) + "-" + std::string(hex, end) + "\"";
+  const std::string etag =
+      "\"" + std::to_string(snapshot.revision) + "-" + std::string(hex, end) + "\"";
   if (NoneMatch(req, etag)) {
     Response not_modified;
     not_modified.status = 304;
@@ -334,12 +369,12 @@ Response EvaluateAll(ApiContext& ctx, const Request& req) {
 }  // namespace
 
 void RegisterOfrepRoutes(http::Router& router, ApiContext& ctx) {
-  router.Add("POST", "/ofrep/v1/evaluate/flags/:key", [&ctx](const Request& req, const PathParams& params) {
-    return EvaluateOne(ctx, req, params);
-  });
-  router.Add("POST", "/ofrep/v1/evaluate/flags", [&ctx](const Request& req, const PathParams&) {
-    return EvaluateAll(ctx, req);
-  });
+  router.Add("POST", "/ofrep/v1/evaluate/flags/:key",
+             [&ctx](const Request& req, const PathParams& params) {
+               return EvaluateOne(ctx, req, params);
+             });
+  router.Add("POST", "/ofrep/v1/evaluate/flags",
+             [&ctx](const Request& req, const PathParams&) { return EvaluateAll(ctx, req); });
 }
 
 }  // namespace aurora::server::api

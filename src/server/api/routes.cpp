@@ -7,6 +7,7 @@
 #include "engine/codec/evaluation_codec.hpp"
 #include "engine/codec/json.hpp"
 #include "engine/evaluator.hpp"
+#include "jobs/job_queue.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/error_mapping.hpp"
 #include "server/api/ofrep.hpp"
@@ -252,6 +253,26 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         id = v;
       }
       AURORA_TRY(page, ctx.resources.Audit(kind, id, std::string(req.Query("cursor").value_or("")), limit));
+      return JsonResponse(200, page.ToJson());
+    });
+  });
+
+  // The job queue (docs/jobs.md), admin only: queue, attempts and errors.
+  router.Add("GET", "/api/v1/jobs", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(limit, Limit(req));
+      AURORA_TRY(after, ParseCursor(std::string(req.Query("cursor").value_or(""))));
+      std::optional<jobs::JobState> state;
+      if (auto text = req.Query("state"); text && !text->empty()) {
+        state = jobs::ParseJobState(*text);
+        if (!state) return Invalid("state", "must be pending, running, succeeded or dead");
+      }
+      AURORA_TRY(rows, jobs::ListJobs(ctx.db, state, after, limit + 1));
+      Page page;
+      for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
+        page.items.push_back(jobs::JobToJson(rows[i]));
+      }
+      if (rows.size() > static_cast<std::size_t>(limit)) page.next_cursor = std::to_string(rows[limit - 1].id);
       return JsonResponse(200, page.ToJson());
     });
   });

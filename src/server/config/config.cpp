@@ -322,6 +322,18 @@ std::vector<Field> BuildFields() {
 
   fields.push_back(StringField("publish", "dir", &C::publish, &C::Publish::dir, false));
 
+  fields.push_back(BoolField("jobs", "enabled", &C::jobs, &C::Jobs::enabled));
+  fields.push_back(IntegerField("jobs", "workers", &C::jobs, &C::Jobs::workers, 1, 64));
+  fields.push_back(IntegerField("jobs", "maxAttempts", &C::jobs, &C::Jobs::max_attempts, 1, 1000));
+  fields.push_back(DurationField("jobs", "pollInterval", &C::jobs, &C::Jobs::poll_interval));
+  fields.push_back(DurationField("jobs", "lease", &C::jobs, &C::Jobs::lease));
+  fields.push_back(DurationField("jobs", "backoff", &C::jobs, &C::Jobs::backoff));
+  fields.push_back(DurationField("jobs", "maxBackoff", &C::jobs, &C::Jobs::max_backoff));
+  fields.push_back(DurationField("jobs", "publishDelay", &C::jobs, &C::Jobs::publish_delay));
+  fields.push_back(
+      DurationField("jobs", "schedulerInterval", &C::jobs, &C::Jobs::scheduler_interval));
+  fields.push_back(DurationField("jobs", "retention", &C::jobs, &C::Jobs::retention));
+
   // An attribute name (SPEC §2), so it can be referenced by rules and rollouts.
   Field targeting = MakeField("ofrep", "targetingKeyAttribute",
                               "must be an attribute name (a letter, then up to 127 letters, "
@@ -330,7 +342,8 @@ std::vector<Field> BuildFields() {
     const auto is_letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
     if (text.empty() || text.size() > 128 || !is_letter(text.front())) return false;
     for (char c : text) {
-      if (!is_letter(c) && !(c >= '0' && c <= '9') && c != '_' && c != '.' && c != '-') return false;
+      const bool other = c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9');
+      if (!is_letter(c) && !other) return false;
     }
     state.config.ofrep.targeting_key_attribute = std::string(text);
     return true;
@@ -654,6 +667,9 @@ std::optional<Error> Validate(LoadState& state) {
   }
   if (config.s3.enabled && config.s3.bucket_name.empty()) {
     return Invalid("s3.bucketName: required when s3.enable is true");
+  }
+  if (config.jobs.max_backoff < config.jobs.backoff) {
+    return Invalid("jobs.maxBackoff: must not be shorter than jobs.backoff");
   }
   return std::nullopt;
 }

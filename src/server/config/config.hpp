@@ -92,6 +92,23 @@ struct Config {
     std::string dir;  // a directory the snapshot is also published to; empty means none
     bool operator==(const Publish&) const = default;
   };
+  struct Jobs {
+    /// Run job workers and the experiment scheduler in this process (jobs are enqueued either way).
+    bool enabled = true;
+    int workers = 2;
+    int max_attempts = 25;
+    std::chrono::milliseconds poll_interval = std::chrono::seconds{1};
+    /// How long a claimed job is a worker's before another may take it over.
+    std::chrono::milliseconds lease = std::chrono::seconds{60};
+    std::chrono::milliseconds backoff = std::chrono::seconds{1};  // first retry; doubles after
+    std::chrono::milliseconds max_backoff = std::chrono::minutes{5};
+    /// Wait before a new publish job runs, so a burst of writes coalesces.
+    std::chrono::milliseconds publish_delay = std::chrono::milliseconds{50};
+    std::chrono::milliseconds scheduler_interval = std::chrono::seconds{1};
+    /// Succeeded jobs are deleted after this long (the newest per key is kept).
+    std::chrono::milliseconds retention = std::chrono::hours{24};
+    bool operator==(const Jobs&) const = default;
+  };
   struct Ofrep {
     /// The Aurora attribute an OFREP context's `targetingKey` is copied to (docs/ofrep.md).
     std::string targeting_key_attribute = "user_id";
@@ -105,6 +122,7 @@ struct Config {
   Auth auth;
   Http http;
   Publish publish;
+  Jobs jobs;
   Ofrep ofrep;
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,

@@ -136,6 +136,16 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(config.http.io_threads, 2);
   EXPECT_EQ(config.http.max_connections, 10'000);
   EXPECT_EQ(config.publish.dir, "");
+  EXPECT_TRUE(config.jobs.enabled);
+  EXPECT_EQ(config.jobs.workers, 2);
+  EXPECT_EQ(config.jobs.max_attempts, 25);
+  EXPECT_EQ(config.jobs.poll_interval, 1s);
+  EXPECT_EQ(config.jobs.lease, 60s);
+  EXPECT_EQ(config.jobs.backoff, 1s);
+  EXPECT_EQ(config.jobs.max_backoff, 5min);
+  EXPECT_EQ(config.jobs.publish_delay, 50ms);
+  EXPECT_EQ(config.jobs.scheduler_interval, 1s);
+  EXPECT_EQ(config.jobs.retention, 24h);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "user_id");
 }
 
@@ -235,6 +245,17 @@ http:
   maxConnections: 500
 publish:
   dir: /srv/snapshots
+jobs:
+  enabled: false
+  workers: 4
+  maxAttempts: 7
+  pollInterval: 500ms
+  lease: 2m
+  backoff: 2s
+  maxBackoff: 1h
+  publishDelay: 10ms
+  schedulerInterval: 250ms
+  retention: 12h
 ofrep:
   targetingKeyAttribute: account.id
 )");
@@ -273,6 +294,16 @@ ofrep:
   EXPECT_EQ(config.http.io_threads, 1);
   EXPECT_EQ(config.http.max_connections, 500);
   EXPECT_EQ(config.publish.dir, "/srv/snapshots");
+  EXPECT_FALSE(config.jobs.enabled);
+  EXPECT_EQ(config.jobs.workers, 4);
+  EXPECT_EQ(config.jobs.max_attempts, 7);
+  EXPECT_EQ(config.jobs.poll_interval, 500ms);
+  EXPECT_EQ(config.jobs.lease, 2min);
+  EXPECT_EQ(config.jobs.backoff, 2s);
+  EXPECT_EQ(config.jobs.max_backoff, 1h);
+  EXPECT_EQ(config.jobs.publish_delay, 10ms);
+  EXPECT_EQ(config.jobs.scheduler_interval, 250ms);
+  EXPECT_EQ(config.jobs.retention, 12h);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "account.id");
 }
 
@@ -329,6 +360,16 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
       {"HTTP_IOTHREADS", "3"},
       {"HTTP_MAXCONNECTIONS", "100"},
       {"PUBLISH_DIR", "/srv/out"},
+      {"JOBS_ENABLED", "no"},
+      {"JOBS_WORKERS", "3"},
+      {"JOBS_MAXATTEMPTS", "5"},
+      {"JOBS_POLLINTERVAL", "2s"},
+      {"JOBS_LEASE", "30s"},
+      {"JOBS_BACKOFF", "100ms"},
+      {"JOBS_MAXBACKOFF", "10s"},
+      {"JOBS_PUBLISHDELAY", "1ms"},
+      {"JOBS_SCHEDULERINTERVAL", "5s"},
+      {"JOBS_RETENTION", "1h"},
       {"OFREP_TARGETINGKEYATTRIBUTE", "device_id"},
   };
   const Config config = LoadOk("", env);
@@ -367,6 +408,16 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   EXPECT_EQ(config.http.io_threads, 3);
   EXPECT_EQ(config.http.max_connections, 100);
   EXPECT_EQ(config.publish.dir, "/srv/out");
+  EXPECT_FALSE(config.jobs.enabled);
+  EXPECT_EQ(config.jobs.workers, 3);
+  EXPECT_EQ(config.jobs.max_attempts, 5);
+  EXPECT_EQ(config.jobs.poll_interval, 2s);
+  EXPECT_EQ(config.jobs.lease, 30s);
+  EXPECT_EQ(config.jobs.backoff, 100ms);
+  EXPECT_EQ(config.jobs.max_backoff, 10s);
+  EXPECT_EQ(config.jobs.publish_delay, 1ms);
+  EXPECT_EQ(config.jobs.scheduler_interval, 5s);
+  EXPECT_EQ(config.jobs.retention, 1h);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "device_id");
 }
 
@@ -615,6 +666,16 @@ TEST(ConfigTest, PostgresNeedsUrlOrHostAndDbname) {
   EXPECT_EQ(LoadOk("database: {driver: postgres}", {{"DATABASE_URL", "postgresql://db/x"}})
                 .database.driver,
             DatabaseDriver::kPostgres);
+}
+
+TEST(ConfigTest, JobsMaxBackoffMustNotBeShorterThanBackoff) {
+  EXPECT_EQ(LoadError("jobs: {backoff: 10s, maxBackoff: 5s}"),
+            "jobs.maxBackoff: must not be shorter than jobs.backoff");
+  EXPECT_EQ(LoadError("", {{"JOBS_BACKOFF", "10m"}}), "jobs.maxBackoff: must not be shorter than jobs.backoff");
+  EXPECT_EQ(LoadOk("jobs: {backoff: 10s, maxBackoff: 10s}").jobs.max_backoff, 10s);
+  EXPECT_EQ(LoadError("jobs: {workers: 0}"), "jobs.workers: must be an integer between 1 and 64, got \"0\"");
+  EXPECT_EQ(LoadError("jobs: {maxAttempts: 1001}"),
+            "jobs.maxAttempts: must be an integer between 1 and 1000, got \"1001\"");
 }
 
 TEST(ConfigTest, EchoedValuesAreShortAndPrintable) {
