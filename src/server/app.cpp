@@ -18,6 +18,7 @@
 #include "server/services/snapshot_service.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
+#include "store/notifications.hpp"
 
 namespace aurora::server {
 namespace {
@@ -196,8 +197,23 @@ int RunServer(const std::vector<std::string>& all_args) {
   // --- end of background jobs ---
 
   http::Router router;
-  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, config->auth.enabled,
-                          migrator.Latest()};
+  // Streams: every newly installed snapshot (local write, NOTIFY from another process, or
+  // the poll) goes out to the connected SDKs.
+  api::StreamHub streams(api::StreamOptions{});
+  snapshots.OnChange([&](const std::shared_ptr<const SnapshotBundle>& bundle) { streams.Publish(bundle); });
+  metrics.AddGauge("aurora_sdk_streams_open", "Open /api/v1/sdk/stream connections.",
+                   [&] { return static_cast<double>(streams.open_streams()); });
+  std::unique_ptr<store::RevisionListener> revision_listener;
+  if (config->database.driver == DatabaseDriver::kPostgres) {
+    resources.OnWrite([](store::Transaction& tx, std::int64_t revision) { return store::NotifyRevision(tx, revision); });
+    auto listener = store::ListenForRevisions(config->PostgresDsn(), [&](std::int64_t) {
+      if (auto r = snapshots.Refresh(); !r) log.Warn("snapshot refresh after NOTIFY failed", {{"error", r.error().message}});
+    });
+    if (listener) revision_listener = std::move(*listener);
+  }
+
+  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, streams,
+                          config->auth.enabled, migrator.Latest()};
   api::RegisterRoutes(router, context);
 
   http::HttpServerOptions options;
@@ -214,7 +230,7 @@ int RunServer(const std::vector<std::string>& all_args) {
   options.run_inline = [](const http::Request& req) {
     return req.path == "/api/v1/sdk/config" || req.path == "/api/v1/evaluate" || req.path == "/healthz" ||
            req.path == "/api/v1/sdk/metadata" || req.path == "/api/v1/sdk/parameters" ||
-           req.path == "/api/v1/sdk/experiments" || req.path == "/metrics" ||
+           req.path == "/api/v1/sdk/experiments" || req.path == "/metrics" || req.path == "/api/v1/sdk/stream" ||
            req.path.starts_with("/ofrep/v1/evaluate/flags");
   };
   options.on_request_done = [&](const http::Request& req, const http::Response& res, std::chrono::nanoseconds took) {

@@ -26,6 +26,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "engine/codec/snapshot_codec.hpp"
@@ -1707,6 +1708,53 @@ TEST_P(BadInputTest, ConflictsAreRefusedAndWriteNothing) {
   Refused("create-and-start after its end", "POST", "/api/v1/experiments", Dump(past), Conflict());
   // An unknown action is no route.
   Refused("unknown action", "POST", ItemPath("experiments") + "/explode", "", NotFound(kAnyField));
+}
+
+// =============================================================================================
+// Below the routes: methods, framing and sizes the transport refuses. Still 4xx, still the error
+// body of SPEC §5 with one of its codes, still nothing written.
+
+TEST_P(BadInputTest, TransportLevelGarbageGets4xxWithTheErrorBody) {
+  Seed();
+  const std::set<std::string> spec_codes = {"invalid_argument", "not_found", "conflict", "unauthorized",
+                                            "forbidden", "payload_too_large", "unavailable", "internal"};
+  const std::string tail = " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  const std::vector<std::tuple<std::string, std::string, int>> cases = {
+      {"unknown method", "FOO /api/v1/attributes" + tail + "\r\n", 405},
+      {"TRACE", "TRACE /api/v1/attributes" + tail + "\r\n", 405},
+      {"DELETE on a list", "DELETE /api/v1/attributes" + tail + "\r\n", 405},
+      {"PUT on a list", "PUT /api/v1/parameters" + tail + "Content-Length: 2\r\n\r\n{}", 405},
+      {"GET on evaluate", "GET /api/v1/evaluate" + tail + "\r\n", 405},
+      {"PATCH on an action", "PATCH /api/v1/experiments/1/start" + tail + "Content-Length: 2\r\n\r\n{}", 405},
+      {"no such route", "POST /api/v1/experiments//start" + tail + "Content-Length: 0\r\n\r\n", 404},
+      {"no such kind", "POST /api/v1/gizmos" + tail + "Content-Length: 2\r\n\r\n{}", 404},
+      {"100 KB query string", "GET /api/v1/attributes?cursor=" + std::string(100000, '1') + tail + "\r\n", 431},
+      {"100 KB header", "GET /api/v1/attributes" + tail + "X-A: " + std::string(100000, 'a') + "\r\n\r\n", 431},
+      {"Content-Length and chunked",
+       "POST /api/v1/attributes" + tail + "Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400},
+      {"negative Content-Length", "POST /api/v1/attributes" + tail + "Content-Length: -1\r\n\r\n", 400},
+      {"two Content-Lengths", "POST /api/v1/attributes" + tail + "Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400},
+      {"Content-Length beyond 2^64", "POST /api/v1/attributes" + tail + "Content-Length: 99999999999999999999\r\n\r\n", 400},
+      {"bad chunk size", "POST /api/v1/attributes" + tail + "Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", 400},
+      {"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400},
+      {"NUL in the target", std::string("GET /api/v1/attributes?limit=1\0") + tail + "\r\n", 400},
+  };
+  for (const auto& [label, bytes, status] : cases) {
+    ++cases_;
+    SCOPED_TRACE(label);
+    const std::string raw = RawExchange(server().port(), bytes);
+    ASSERT_GE(raw.size(), 12u) << label << ": no answer";
+    const int got = std::atoi(raw.substr(9, 3).c_str());
+    EXPECT_EQ(got, status) << label << " -> " << Shorten(raw);
+    EXPECT_LT(got, 500);
+    const auto head_end = raw.find("\r\n\r\n");
+    const json body = json::parse(head_end == std::string::npos ? "" : raw.substr(head_end + 4), nullptr, false);
+    ASSERT_TRUE(body.is_object() && body.contains("error")) << label << " -> " << Shorten(raw);
+    EXPECT_TRUE(body["error"].value("message", "") != "") << raw;
+    EXPECT_EQ(spec_codes.count(body["error"].value("code", "")), 1u)
+        << label << ": error code \"" << body["error"].value("code", "") << "\" is not one of SPEC §5's codes";
+    CheckAfterRefusal(label);
+  }
 }
 
 // =============================================================================================

@@ -239,13 +239,14 @@ class Server {
     }
     resources_ = std::make_unique<ResourceService>(*db_, clock_);
     keys_ = std::make_unique<KeyService>(*db_, clock_);
+    streams_ = std::make_unique<api::StreamHub>(api::StreamOptions{});
     snapshots_ = std::make_unique<SnapshotService>(*db_, std::chrono::milliseconds(200));
     if (auto started = snapshots_->Start(); !started) {
       error_ = "SnapshotService::Start: " + started.error().ToString();
       return;
     }
     context_ = std::make_unique<api::ApiContext>(
-        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, *keys_, true, migrator.Latest()});
+        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, *keys_, *streams_, true, migrator.Latest()});
     api::RegisterRoutes(router_, *context_);
   }
 
@@ -272,6 +273,7 @@ class Server {
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<ResourceService> resources_;
   std::unique_ptr<KeyService> keys_;
+  std::unique_ptr<api::StreamHub> streams_;
   std::unique_ptr<SnapshotService> snapshots_;
   api::Metrics metrics_;
   Config config_;

@@ -379,6 +379,9 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     }
     return r;
   });
+  router.Add("GET", "/api/v1/sdk/stream", [&ctx](const Request& req, const PathParams&) {
+    return ctx.streams.Open(req, ctx.snapshots.Current());
+  });
   router.Add("POST", "/api/v1/evaluate", [&ctx](const Request& req, const PathParams&) {
     return Handle([&] { return Evaluate(ctx, req); });
   });

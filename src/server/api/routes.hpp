@@ -4,6 +4,7 @@
 #include <string>
 
 #include "server/api/metrics.hpp"
+#include "server/api/stream.hpp"
 #include "server/config/config.hpp"
 #include "server/http/router.hpp"
 #include "server/log.hpp"
@@ -25,6 +26,7 @@ struct ApiContext {
   const Config& config;
   Logger& log;
   KeyService& keys;
+  StreamHub& streams;
   bool auth_enabled = true;
   std::int64_t latest_migration = 0;
 };

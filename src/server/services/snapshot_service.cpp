@@ -55,6 +55,10 @@ void SnapshotService::Stop() {
   }
 }
 
+void SnapshotService::OnChange(std::function<void(const std::shared_ptr<const SnapshotBundle>&)> listener) {
+  change_listeners_.push_back(std::move(listener));
+}
+
 std::shared_ptr<const SnapshotBundle> SnapshotService::Current() const {
   std::lock_guard lock(mutex_);
   return current_;
@@ -73,9 +77,18 @@ Result<void> SnapshotService::Refresh() {
     build_failures_.fetch_add(1);
     return std::move(built).error();
   }
-  std::lock_guard lock(mutex_);
-  // Never go back: a slower build of an older revision loses against a newer one.
-  if (!current_ || (*built)->revision > current_->revision) current_ = std::move(*built);
+  std::shared_ptr<const SnapshotBundle> installed;
+  {
+    std::lock_guard lock(mutex_);
+    // Never go back: a slower build of an older revision loses against a newer one.
+    if (!current_ || (*built)->revision > current_->revision) {
+      current_ = std::move(*built);
+      installed = current_;
+    }
+  }
+  if (installed) {
+    for (auto& listener : change_listeners_) listener(installed);
+  }
   return {};
 }
 

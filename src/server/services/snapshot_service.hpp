@@ -8,7 +8,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <functional>
 #include <thread>
+#include <vector>
 
 #include "aurora/result.hpp"
 #include "engine/compiled_snapshot.hpp"
@@ -41,6 +43,9 @@ class SnapshotService {
   void Stop();
 
   std::shared_ptr<const SnapshotBundle> Current() const;
+  /// Called (on the refreshing thread) with every newly installed bundle, whichever path
+  /// found it: a local commit, a NOTIFY from another process, or the poll. Set before Start.
+  void OnChange(std::function<void(const std::shared_ptr<const SnapshotBundle>&)> listener);
   /// Rebuilds from the database if its revision differs from the current bundle's.
   Result<void> Refresh();
   /// Errors of the last build attempt count (for /metrics).
@@ -55,6 +60,7 @@ class SnapshotService {
   std::shared_ptr<const SnapshotBundle> current_;
   std::mutex refresh_mutex_;  // one rebuild at a time
   std::atomic<std::uint64_t> build_failures_{0};
+  std::vector<std::function<void(const std::shared_ptr<const SnapshotBundle>&)>> change_listeners_;
   std::jthread poller_;
 };
 
