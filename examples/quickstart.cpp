@@ -43,8 +43,9 @@ int main(int argc, char** argv) {
   // Evaluate a parameter.
   const aurora::EvaluationResult result = client.EvaluateParameter("welcome_message", user);
   if (result.HasError()) {
-    std::cerr << "aurora: error evaluating parameter: " << aurora::ErrorKindName(result.Error().kind()) << ": "
-              << result.Error().message() << "\n";
+    std::cerr << "aurora: error evaluating parameter: "
+              << aurora::ErrorKindName(result.Error().kind()) << ": " << result.Error().message()
+              << "\n";
   }
   // Always safe: the default comes back on any error.
   std::cout << result.AsString("Hello, World!") << "\n";

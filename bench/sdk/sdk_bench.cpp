@@ -3,12 +3,10 @@
 //     10,000 prebuilt users (AURORA_BENCH_USERS), the same precomputed picks for both: the raw
 //     engine::Evaluate against Client::EvaluateParameter (snapshot reference, clock read, result
 //     with its shared_ptr, hook checks). Workloads W1-W3 as in bench/engine.
-//   BM_ColdStart10k: construct a Client and Start() it from an LMDB cache holding a 10,000-parameter
+//   BM_ColdStart10k: construct a Client and Start() it from an LMDB cache holding a
+//   10,000-parameter
 //     snapshot while the server is down (connection refused), until it is ready to evaluate.
 //   BM_LoadSnapshot10k: engine::LoadSnapshot of that document alone, for reference.
-
-#include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +15,11 @@
 #include <string>
 #include <vector>
 
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
 #include "aurora/aurora.hpp"
+
 #include "bench/engine/workloads.hpp"
 #include "engine/compiled_snapshot.hpp"
 #include "engine/evaluator.hpp"
@@ -58,23 +60,34 @@ Fixture Make(const std::string& snapshot_json, int flag_count) {
     std::abort();
   }
   f.snapshot = *loaded;
-  f.client = std::make_unique<Client>(ClientOptions{.endpoint_url = "http://bench.invalid"},
-                                      WithTransport(std::make_shared<FixedTransport>(snapshot_json)),
-                                      WithInMemoryOnly(true), WithStreaming(false), WithRefreshRate(24h),
-                                      WithLogLevel(LogLevel::kWarn));
+  f.client = std::make_unique<Client>(
+      ClientOptions{.endpoint_url = "http://bench.invalid"},
+      WithTransport(std::make_shared<FixedTransport>(snapshot_json)), WithInMemoryOnly(true),
+      WithStreaming(false), WithRefreshRate(24h), WithLogLevel(LogLevel::kWarn));
   if (!f.client->Start().ready) std::abort();
   for (int i = 0; i < flag_count; ++i) f.flags.push_back(FlagName(i));
-  f.users = Users(std::getenv("AURORA_BENCH_USERS") ? std::atoi(std::getenv("AURORA_BENCH_USERS")) : 10000);
+  f.users = Users(std::getenv("AURORA_BENCH_USERS") ? std::atoi(std::getenv("AURORA_BENCH_USERS"))
+                                                    : 10000);
   std::mt19937 rng(42);
-  std::uniform_int_distribution<std::uint32_t> flag(0, flag_count - 1), user(0, static_cast<std::uint32_t>(f.users.size() - 1));
+  std::uniform_int_distribution<std::uint32_t> flag(0, flag_count - 1),
+      user(0, static_cast<std::uint32_t>(f.users.size() - 1));
   f.picks.resize(1 << 16);
   for (auto& p : f.picks) p = {flag(rng), user(rng)};
   return f;
 }
 
-const Fixture& W1() { static const Fixture f = Make(W1Snapshot(), 100); return f; }
-const Fixture& W2() { static const Fixture f = Make(W2Snapshot(), 100); return f; }
-const Fixture& W3() { static const Fixture f = Make(W3Snapshot(), 20); return f; }
+const Fixture& W1() {
+  static const Fixture f = Make(W1Snapshot(), 100);
+  return f;
+}
+const Fixture& W2() {
+  static const Fixture f = Make(W2Snapshot(), 100);
+  return f;
+}
+const Fixture& W3() {
+  static const Fixture f = Make(W3Snapshot(), 20);
+  return f;
+}
 
 void RunEngine(benchmark::State& state, const Fixture& f) {
   const engine::Timestamp now = *engine::ParseRfc3339("2026-06-01T00:00:00Z");
@@ -117,7 +130,8 @@ std::string Snapshot10k() {
   std::string s = Header() + R"("parameters":[)";
   for (int i = 0; i < 10'000; ++i) {
     if (i) s += ",";
-    s += R"({"name":")" + FlagName(i) + R"(","dataType":"boolean","enabled":true,"defaultValue":false,"rules":[
+    s += R"({"name":")" + FlagName(i) +
+         R"(","dataType":"boolean","enabled":true,"defaultValue":false,"rules":[
       {"id":"r1","type":"attribute","conditions":[{"attribute":"country","operator":"in","value":["US","CA","GB"]}],"value":true}]})";
   }
   return s + "]}";
@@ -128,12 +142,14 @@ bool g_cache_made = false;
 const std::string& CacheDir() {
   static const std::string dir = [] {
     g_cache_made = true;
-    const auto path = std::filesystem::temp_directory_path() / ("aurora_sdk_bench_" + std::to_string(getpid()));
+    const auto path =
+        std::filesystem::temp_directory_path() / ("aurora_sdk_bench_" + std::to_string(getpid()));
     std::filesystem::remove_all(path);
     // Persist the snapshot the way a client does after a sync.
     Client writer(ClientOptions{.endpoint_url = "http://127.0.0.1:1"},
-                  WithTransport(std::make_shared<FixedTransport>(Snapshot10k())), WithPath(path.string()),
-                  WithStreaming(false), WithRefreshRate(24h), WithLogLevel(LogLevel::kWarn));
+                  WithTransport(std::make_shared<FixedTransport>(Snapshot10k())),
+                  WithPath(path.string()), WithStreaming(false), WithRefreshRate(24h),
+                  WithLogLevel(LogLevel::kWarn));
     if (!writer.Start().ready) std::abort();
     return path.string();
   }();
@@ -144,15 +160,17 @@ void BM_ColdStart10k(benchmark::State& state) {
   const std::string& dir = CacheDir();
   for (auto _ : state) {
     // Port 1 on loopback refuses at once: the server is down. The real (libcurl) transport.
-    Client client(ClientOptions{.endpoint_url = "http://127.0.0.1:1"}, WithPath(dir), WithStreaming(false),
-                  WithRefreshRate(24h), WithBackoff(24h, 24h), WithLogLevel(LogLevel::kOff));
+    Client client(ClientOptions{.endpoint_url = "http://127.0.0.1:1"}, WithPath(dir),
+                  WithStreaming(false), WithRefreshRate(24h), WithBackoff(24h, 24h),
+                  WithLogLevel(LogLevel::kOff));
     const ClientStatus status = client.Start();
     if (!status.ready || status.origin != SnapshotOrigin::kCache) {
       state.SkipWithError("the client did not start from the cache");
       break;
     }
     benchmark::DoNotOptimize(client.EvaluateParameter("flag_9999").AsBool(true));
-    state.PauseTiming();  // Stop and the destructor (joining the sync thread) are not part of the start
+    state.PauseTiming();  // Stop and the destructor (joining the sync thread) are not part of the
+                          // start
     client.Stop();
     state.ResumeTiming();
   }

@@ -11,7 +11,8 @@
 
 namespace {
 
-constexpr const char* kSnapshot = R"({"formatVersion":1,"revision":7,"generatedAt":"2026-01-01T00:00:00Z",
+constexpr const char* kSnapshot =
+    R"({"formatVersion":1,"revision":7,"generatedAt":"2026-01-01T00:00:00Z",
   "attributes":[{"name":"country","dataType":"string","enumOptions":[]}],
   "parameters":[{"name":"welcome_message","dataType":"string","enabled":true,"defaultValue":"Hello",
     "rules":[{"id":"r1","type":"attribute","conditions":[{"attribute":"country","operator":"equals","value":"US"}],"value":"Hi US"}]},
@@ -39,17 +40,23 @@ void Check(bool ok, const std::string& what) {
 int main() {
   std::atomic<int> evaluations{0};
   aurora::Client client(aurora::ClientOptions{.endpoint_url = "http://aurora.invalid"},
-                        aurora::WithTransport(std::make_shared<FixedSnapshot>()), aurora::WithInMemoryOnly(true),
-                        aurora::WithStreaming(false), aurora::WithLogLevel(aurora::LogLevel::kWarn),
-                        aurora::WithOnEvaluate([&](aurora::Source, std::string_view, const aurora::Attributes&,
-                                                   const aurora::Value*, const aurora::ClientError*) { ++evaluations; }));
+                        aurora::WithTransport(std::make_shared<FixedSnapshot>()),
+                        aurora::WithInMemoryOnly(true), aurora::WithStreaming(false),
+                        aurora::WithLogLevel(aurora::LogLevel::kWarn),
+                        aurora::WithOnEvaluate([&](aurora::Source, std::string_view,
+                                                   const aurora::Attributes&, const aurora::Value*,
+                                                   const aurora::ClientError*) { ++evaluations; }));
   const aurora::ClientStatus status = client.Start();
   Check(status.ready && status.revision == 7, "starts ready at revision 7");
 
-  const auto us = client.EvaluateParameter("welcome_message", aurora::Attributes().SetString("country", "US"));
-  Check(us.AsString("?") == "Hi US" && us.Source() == aurora::Source::kRule && us.RuleId() == "r1", "rule matches");
-  const auto other = client.EvaluateParameter("welcome_message", aurora::Attributes().SetString("country", "FR"));
-  Check(other.AsString("?") == "Hello" && other.Source() == aurora::Source::kDefault, "default otherwise");
+  const auto us =
+      client.EvaluateParameter("welcome_message", aurora::Attributes().SetString("country", "US"));
+  Check(us.AsString("?") == "Hi US" && us.Source() == aurora::Source::kRule && us.RuleId() == "r1",
+        "rule matches");
+  const auto other =
+      client.EvaluateParameter("welcome_message", aurora::Attributes().SetString("country", "FR"));
+  Check(other.AsString("?") == "Hello" && other.Source() == aurora::Source::kDefault,
+        "default otherwise");
   Check(client.EvaluateParameter("max_retries").AsInt(0) == 3, "number as int");
   const auto missing = client.EvaluateParameter("nope");
   Check(missing.HasError() && missing.Error().kind() == aurora::ErrorKind::kParameterNotFound &&
@@ -58,6 +65,7 @@ int main() {
   Check(evaluations == 4, "on_evaluate saw every evaluation");
   client.Stop();
   client.Stop();
-  std::cout << "aurora SDK " << aurora::SdkVersion() << ": " << (failures == 0 ? "all checks passed" : "checks failed") << "\n";
+  std::cout << "aurora SDK " << aurora::SdkVersion() << ": "
+            << (failures == 0 ? "all checks passed" : "checks failed") << "\n";
   return failures == 0 ? 0 : 1;
 }

@@ -153,6 +153,13 @@ Result<bool> JobQueue::AnyDue(std::int64_t now) {
   return !rows.empty();
 }
 
+Result<std::optional<std::int64_t>> JobQueue::NextRunAt() {
+  JOBS_TRY(tx, db_.Begin(false));
+  JOBS_TRY(rows, tx->Query("SELECT MIN(run_at) FROM jobs WHERE state = 'pending'"));
+  if (rows.empty() || rows[0].IsNull(0)) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(rows[0].Int(0));
+}
+
 Result<std::optional<Job>> JobQueue::Claim(const std::string& worker, std::int64_t now) {
   JOBS_TRY(tx, db_.Begin(true));
   // PostgreSQL: SKIP LOCKED lets concurrent workers (threads or processes) each take a

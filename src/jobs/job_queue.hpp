@@ -98,6 +98,8 @@ class JobQueue {
   Result<std::optional<Job>> Claim(const std::string& worker, std::int64_t now);
   /// Whether any job is due at `now` (a cheap read, so idle workers need no write lock).
   Result<bool> AnyDue(std::int64_t now);
+  /// The earliest run_at of the pending jobs; nullopt when there are none.
+  Result<std::optional<std::int64_t>> NextRunAt();
   /// Ends a successful run that covered `done_revision`: succeeded, or pending again at once
   /// when an enqueue raised the job's revision past it meanwhile. kConflict when `job` is no
   /// longer this worker's (its lease ran out and it was reclaimed). The new state.

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <random>
 
 namespace aurora::jobs {
@@ -95,32 +96,42 @@ void JobRunner::WorkerLoop(std::stop_token stop, int index) {
       std::lock_guard lock(wake_mutex_);
       generation = wake_generation_;
     }
-    bool ran = false;
+    Step step = Step::kError;
     try {
-      ran = RunOne(worker, stop);
+      step = RunOne(worker, stop);
     } catch (const std::exception& e) {
       Log(LogSeverity::kError, "job worker failed", {{"worker", worker}, {"error", e.what()}});
     }
-    if (ran) continue;  // there may be more
+    if (step == Step::kRan) continue;  // there may be more
+    // After an error (database unreachable, say), wait a whole interval rather than spin.
+    const auto wait = step == Step::kIdle ? IdleWait() : options_.poll_interval;
     std::unique_lock lock(wake_mutex_);
-    wake_.wait_for(lock, stop, options_.poll_interval, [&] { return wake_generation_ != generation; });
+    wake_.wait_for(lock, stop, wait, [&] { return wake_generation_ != generation; });
   }
 }
 
-bool JobRunner::RunOne(const std::string& worker, std::stop_token stop) {
+std::chrono::milliseconds JobRunner::IdleWait() {
+  auto next = queue_.NextRunAt();
+  if (!next || !*next) return options_.poll_interval;
+  const auto until = std::chrono::microseconds(**next - NowMicros());
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(until, std::chrono::microseconds(0)));
+  return std::clamp(wait, std::chrono::milliseconds(1), std::max(options_.poll_interval, std::chrono::milliseconds(1)));
+}
+
+JobRunner::Step JobRunner::RunOne(const std::string& worker, std::stop_token stop) {
   const std::int64_t now = NowMicros();
   auto due = queue_.AnyDue(now);
   if (!due) {
     Log(LogSeverity::kWarn, "cannot read the job queue", {{"error", due.error().message}});
-    return false;
+    return Step::kError;
   }
-  if (!*due) return false;
+  if (!*due) return Step::kIdle;
   auto claimed = queue_.Claim(worker, now);
   if (!claimed) {
     Log(LogSeverity::kWarn, "cannot claim a job", {{"error", claimed.error().message}});
-    return false;
+    return Step::kError;
   }
-  if (!*claimed) return false;
+  if (!*claimed) return Step::kIdle;  // another worker was quicker
   const Job job = std::move(**claimed);
   attempts_.fetch_add(1);
   const LogFields fields = {{"job", std::to_string(job.id)},
@@ -141,7 +152,7 @@ bool JobRunner::RunOne(const std::string& worker, std::stop_token stop) {
     if (auto r = queue_.Release(job, NowMicros()); !r) {
       Log(LogSeverity::kWarn, "cannot release a job", {{"job", std::to_string(job.id)}, {"error", r.error().message}});
     }
-    return true;
+    return Step::kRan;
   }
   if (outcome) {
     auto state = queue_.Complete(job, outcome->revision, outcome->result_json, NowMicros());
@@ -171,7 +182,7 @@ bool JobRunner::RunOne(const std::string& worker, std::stop_token stop) {
     }
   }
   RefreshQueueStats();
-  return true;
+  return Step::kRan;
 }
 
 void JobRunner::TimerLoop(std::stop_token stop) {

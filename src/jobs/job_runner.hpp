@@ -89,8 +89,12 @@ class JobRunner {
 
   void WorkerLoop(std::stop_token stop, int index);
   void TimerLoop(std::stop_token stop);
-  /// Claims and runs one job; false when none was due.
-  bool RunOne(const std::string& worker, std::stop_token stop);
+  enum class Step { kRan, kIdle, kError };
+  /// Claims and runs one job.
+  Step RunOne(const std::string& worker, std::stop_token stop);
+  /// How long an idle worker may sleep: the poll interval, or less when a pending job (say, a
+  /// publish waiting out its coalescing delay) falls due sooner.
+  std::chrono::milliseconds IdleWait();
   void RefreshQueueStats();
   std::int64_t NowMicros() const;
   void Log(LogSeverity severity, std::string_view message, const LogFields& fields = {}) const;

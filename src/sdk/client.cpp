@@ -18,12 +18,18 @@ const char* SdkVersion() noexcept { return AURORA_SDK_VERSION; }
 
 const char* ErrorKindName(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::kNone: return "none";
-    case ErrorKind::kParameterNotFound: return "parameter_not_found";
-    case ErrorKind::kNetwork: return "network";
-    case ErrorKind::kConfiguration: return "configuration";
-    case ErrorKind::kTypeMismatch: return "type_mismatch";
-    case ErrorKind::kNotReady: return "not_ready";
+    case ErrorKind::kNone:
+      return "none";
+    case ErrorKind::kParameterNotFound:
+      return "parameter_not_found";
+    case ErrorKind::kNetwork:
+      return "network";
+    case ErrorKind::kConfiguration:
+      return "configuration";
+    case ErrorKind::kTypeMismatch:
+      return "type_mismatch";
+    case ErrorKind::kNotReady:
+      return "not_ready";
   }
   return "unknown";
 }
@@ -31,12 +37,18 @@ const char* ErrorKindName(ErrorKind kind) noexcept {
 std::string_view ClientError::message() const noexcept {
   if (!detail_.empty()) return detail_;
   switch (kind_) {
-    case ErrorKind::kNone: return "no error";
-    case ErrorKind::kParameterNotFound: return "parameter not found";
-    case ErrorKind::kNetwork: return "the server could not be reached";
-    case ErrorKind::kConfiguration: return "the client or the snapshot is misconfigured";
-    case ErrorKind::kTypeMismatch: return "the value is not of the requested type";
-    case ErrorKind::kNotReady: return "no snapshot yet";
+    case ErrorKind::kNone:
+      return "no error";
+    case ErrorKind::kParameterNotFound:
+      return "parameter not found";
+    case ErrorKind::kNetwork:
+      return "the server could not be reached";
+    case ErrorKind::kConfiguration:
+      return "the client or the snapshot is misconfigured";
+    case ErrorKind::kTypeMismatch:
+      return "the value is not of the requested type";
+    case ErrorKind::kNotReady:
+      return "no snapshot yet";
   }
   return "unknown error";
 }
@@ -69,12 +81,15 @@ std::string_view EvaluationResult::StringView(std::string_view fallback) const n
   return evaluation_.value->StringView();
 }
 
-std::int64_t EvaluationResult::Revision() const noexcept { return snapshot_ ? snapshot_->revision : 0; }
+std::int64_t EvaluationResult::Revision() const noexcept {
+  return snapshot_ ? snapshot_->revision : 0;
+}
 
 ClientError EvaluationResult::CheckType(::aurora::DataType expected) const {
   if (HasError()) return error_;
   if (evaluation_.data_type != expected) {
-    return ClientError(ErrorKind::kTypeMismatch, std::string("the parameter is of type ") + DataTypeName(evaluation_.data_type) +
+    return ClientError(ErrorKind::kTypeMismatch, std::string("the parameter is of type ") +
+                                                     DataTypeName(evaluation_.data_type) +
                                                      ", not " + DataTypeName(expected));
   }
   return ClientError();
@@ -87,7 +102,8 @@ ClientOptions Client::Configure(ClientOptions options, std::initializer_list<Cli
   return options;
 }
 
-Client::Client(ClientOptions options, Configured) : impl_(std::make_unique<sdk::ClientImpl>(std::move(options))) {}
+Client::Client(ClientOptions options, Configured)
+    : impl_(std::make_unique<sdk::ClientImpl>(std::move(options))) {}
 
 Client::~Client() { impl_->Stop(); }
 
@@ -96,7 +112,8 @@ void Client::Stop() noexcept { impl_->Stop(); }
 void Client::Refresh() noexcept { impl_->Refresh(); }
 ClientStatus Client::Status() const noexcept { return impl_->Status(); }
 
-EvaluationResult Client::EvaluateParameter(std::string_view parameter, const Attributes& attributes) const noexcept {
+EvaluationResult Client::EvaluateParameter(std::string_view parameter,
+                                           const Attributes& attributes) const noexcept {
   return impl_->Evaluate(parameter, attributes);
 }
 
@@ -126,10 +143,12 @@ ClientOption WithEnableS3(bool enable) {
   return ClientOption([=](ClientOptions& o) { o.enable_s3 = enable; });
 }
 ClientOption WithOnEvaluate(OnEvaluate callback) {
-  return ClientOption([callback = std::move(callback)](ClientOptions& o) { o.on_evaluate = callback; });
+  return ClientOption(
+      [callback = std::move(callback)](ClientOptions& o) { o.on_evaluate = callback; });
 }
 ClientOption WithOnChange(OnChange callback) {
-  return ClientOption([callback = std::move(callback)](ClientOptions& o) { o.on_change = callback; });
+  return ClientOption(
+      [callback = std::move(callback)](ClientOptions& o) { o.on_change = callback; });
 }
 ClientOption WithExposureSink(std::shared_ptr<ExposureSink> sink) {
   return ClientOption([sink = std::move(sink)](ClientOptions& o) { o.exposure_sink = sink; });
@@ -150,7 +169,8 @@ ClientOption WithMaxSnapshotSize(std::size_t bytes) {
   return ClientOption([=](ClientOptions& o) { o.max_snapshot_bytes = bytes; });
 }
 ClientOption WithTransport(std::shared_ptr<Transport> transport) {
-  return ClientOption([transport = std::move(transport)](ClientOptions& o) { o.transport = transport; });
+  return ClientOption(
+      [transport = std::move(transport)](ClientOptions& o) { o.transport = transport; });
 }
 ClientOption WithKvStore(std::shared_ptr<KvStore> store) {
   return ClientOption([store = std::move(store)](ClientOptions& o) { o.kv_store = store; });

@@ -1,11 +1,11 @@
 #include "sdk/client_impl.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <exception>
 #include <utility>
+
+#include <time.h>
 
 #include "engine/bucketing.hpp"
 #include "engine/evaluator.hpp"
@@ -20,9 +20,12 @@ constexpr std::size_t kMaxCacheKey = 400;  // LMDB keys are at most 511 bytes
 
 const char* OriginName(SnapshotOrigin origin) {
   switch (origin) {
-    case SnapshotOrigin::kCache: return "the cache";
-    case SnapshotOrigin::kServer: return "the server";
-    case SnapshotOrigin::kNone: break;
+    case SnapshotOrigin::kCache:
+      return "the cache";
+    case SnapshotOrigin::kServer:
+      return "the server";
+    case SnapshotOrigin::kNone:
+      break;
   }
   return "nowhere";
 }
@@ -48,18 +51,22 @@ ClientImpl::ClientImpl(ClientOptions options)
     if (url.empty()) {
       config_error_ = ClientError(ErrorKind::kConfiguration, "endpoint_url is empty");
     } else if (!url.starts_with("http://") && !url.starts_with("https://")) {
-      config_error_ = ClientError(ErrorKind::kConfiguration, "endpoint_url must start with http:// or https://");
+      config_error_ = ClientError(ErrorKind::kConfiguration,
+                                  "endpoint_url must start with http:// or https://");
     } else {
       transport_ = std::make_shared<CurlTransport>();
     }
   }
   if (options_.enable_s3) {
-    logger_.Log(LogLevel::kWarn, "reading snapshots from S3 is not implemented yet; using the API only");
+    logger_.Log(LogLevel::kWarn,
+                "reading snapshots from S3 is not implemented yet; using the API only");
   }
-  fetch_options_ = FetchOptions{options_.endpoint_url, options_.sdk_key, options_.timeout, options_.max_snapshot_bytes};
+  fetch_options_ = FetchOptions{options_.endpoint_url, options_.sdk_key, options_.timeout,
+                                options_.max_snapshot_bytes};
   std::string endpoint(url);
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  cache_key_ = endpoint.size() <= kMaxCacheKey ? "snapshot:" + endpoint : "snapshot:sha256:" + Sha256Hex(endpoint);
+  cache_key_ = endpoint.size() <= kMaxCacheKey ? "snapshot:" + endpoint
+                                               : "snapshot:sha256:" + Sha256Hex(endpoint);
 }
 
 ClientImpl::~ClientImpl() { Stop(); }
@@ -76,7 +83,8 @@ ClientStatus ClientImpl::Start() noexcept {
         LoadCache();
       }
       if (config_error_) {
-        logger_.LogOnce(LogLevel::kError, "config", "cannot sync: " + std::string(config_error_.message()));
+        logger_.LogOnce(LogLevel::kError, "config",
+                        "cannot sync: " + std::string(config_error_.message()));
         {
           std::lock_guard state(state_mutex_);
           last_error_ = config_error_;
@@ -87,19 +95,24 @@ ClientStatus ClientImpl::Start() noexcept {
         poller_ = std::make_unique<Poller>(
             SyncSchedule{options_.refresh_rate, options_.backoff_initial, options_.backoff_max},
             [this](std::stop_token stop) { return SyncOnce(std::move(stop)); });
+        poller_for_wake_ = poller_.get();
       }
       if (options_.streaming && !stream_) {
         HttpRequest request;
         request.url = JoinUrl(options_.endpoint_url, "/api/v1/sdk/stream");
         request.headers.emplace_back("Accept", "text/event-stream");
-        if (!options_.sdk_key.empty()) request.headers.emplace_back("Authorization", "Bearer " + options_.sdk_key);
+        if (!options_.sdk_key.empty())
+          request.headers.emplace_back("Authorization", "Bearer " + options_.sdk_key);
         request.connect_timeout = options_.timeout;
         // The server sends a comment every 15 s; three missed ones mean a dead connection.
         request.idle_timeout = std::chrono::seconds(45);
         request.max_body_bytes = 64u << 10;  // for error bodies; event bytes are not kept
         stream_ = std::make_unique<StreamListener>(
-            *transport_, std::move(request), [this](std::int64_t revision) { OnAnnouncedRevision(revision); },
-            SyncSchedule{options_.refresh_rate, options_.backoff_initial, options_.backoff_max}, logger_);
+            *transport_, std::move(request),
+            [this](std::int64_t revision) { OnAnnouncedRevision(revision); },
+            [this] { return holder_.Revision(); },
+            SyncSchedule{options_.refresh_rate, options_.backoff_initial, options_.backoff_max},
+            logger_);
       }
       poller_->Start();
       if (stream_) stream_->Start();
@@ -126,8 +139,7 @@ void ClientImpl::Stop() noexcept {
 }
 
 void ClientImpl::Refresh() noexcept {
-  std::lock_guard lock(lifecycle_mutex_);
-  if (running_ && poller_) poller_->Wake();
+  if (Poller* poller = poller_for_wake_.load()) poller->Wake();  // a no-op while stopped
 }
 
 ClientStatus ClientImpl::Status() const noexcept {
@@ -151,15 +163,18 @@ void ClientImpl::OpenCache() {
     kv_store_ = options_.kv_store;
     return;
   }
-  const std::size_t map_size = std::max(LmdbKvStore::kDefaultMapSize, options_.max_snapshot_bytes * 8);
+  const std::size_t map_size =
+      std::max(LmdbKvStore::kDefaultMapSize, options_.max_snapshot_bytes * 8);
   auto store = LmdbKvStore::Open(options_.path, map_size);
   if (!store) {
-    logger_.LogOnce(LogLevel::kWarn, "cache-open", "snapshot cache disabled: " + store.error().message);
+    logger_.LogOnce(LogLevel::kWarn, "cache-open",
+                    "snapshot cache disabled: " + store.error().message);
     return;
   }
   if (!(*store)->discarded_reason().empty()) {
     logger_.LogOnce(LogLevel::kWarn, "cache-corrupt",
-                    "discarded a damaged snapshot cache in " + options_.path + ": " + (*store)->discarded_reason());
+                    "discarded a damaged snapshot cache in " + options_.path + ": " +
+                        (*store)->discarded_reason());
   }
   kv_store_ = std::move(*store);
 }
@@ -168,7 +183,8 @@ void ClientImpl::LoadCache() {
   if (!kv_store_) return;
   auto record = kv_store_->Get(cache_key_);
   if (!record) {
-    logger_.LogOnce(LogLevel::kWarn, "cache-corrupt", "ignoring the snapshot cache: " + record.error().message);
+    logger_.LogOnce(LogLevel::kWarn, "cache-corrupt",
+                    "ignoring the snapshot cache: " + record.error().message);
     return;
   }
   if (!*record) {
@@ -177,14 +193,16 @@ void ClientImpl::LoadCache() {
   }
   auto cached = DecodeSnapshotRecord(**record);
   if (!cached) {
-    logger_.LogOnce(LogLevel::kWarn, "cache-corrupt", "ignoring a corrupt snapshot cache: " + cached.error().message);
+    logger_.LogOnce(LogLevel::kWarn, "cache-corrupt",
+                    "ignoring a corrupt snapshot cache: " + cached.error().message);
     return;
   }
   auto snapshot = engine::LoadSnapshot(cached->json);
   if (!snapshot || (*snapshot)->revision != cached->revision) {
     logger_.LogOnce(LogLevel::kWarn, "cache-corrupt",
                     "ignoring a corrupt snapshot cache: " +
-                        (snapshot ? std::string("revision does not match its header") : snapshot.error().ToString()));
+                        (snapshot ? std::string("revision does not match its header")
+                                  : snapshot.error().ToString()));
     return;
   }
   if (holder_.Current() && holder_.Revision() >= (*snapshot)->revision) return;
@@ -212,8 +230,9 @@ bool ClientImpl::SyncOnce(std::stop_token stop) {
     const std::int64_t revision = fetched.snapshot->revision;
     if (current && revision < current->revision) {
       logger_.LogOnce(LogLevel::kWarn, "older:" + std::to_string(revision),
-                      "the server sent revision " + std::to_string(revision) + ", older than revision " +
-                          std::to_string(current->revision) + " in use; keeping it");
+                      "the server sent revision " + std::to_string(revision) +
+                          ", older than revision " + std::to_string(current->revision) +
+                          " in use; keeping it");
       RecordSuccess(SnapshotOrigin::kNone);
       return true;
     }
@@ -237,7 +256,8 @@ bool ClientImpl::SyncOnce(std::stop_token stop) {
   return false;
 }
 
-void ClientImpl::Install(SnapshotHolder::Pointer snapshot, std::string etag, SnapshotOrigin origin) {
+void ClientImpl::Install(SnapshotHolder::Pointer snapshot, std::string etag,
+                         SnapshotOrigin origin) {
   const std::int64_t old_revision = holder_.Revision();
   const std::int64_t new_revision = snapshot->revision;
   holder_.Replace(std::move(snapshot));
@@ -246,12 +266,14 @@ void ClientImpl::Install(SnapshotHolder::Pointer snapshot, std::string etag, Sna
     etag_ = std::move(etag);
     origin_ = origin;
   }
-  logger_.Log(LogLevel::kInfo, "using snapshot revision " + std::to_string(new_revision) + " from " + OriginName(origin));
+  logger_.Log(LogLevel::kInfo, "using snapshot revision " + std::to_string(new_revision) +
+                                   " from " + OriginName(origin));
   if (options_.on_change) {
     try {
       options_.on_change(old_revision, new_revision);
     } catch (...) {
-      logger_.LogOnce(LogLevel::kError, "on-change-threw", "the on_change callback threw; its exceptions are ignored");
+      logger_.LogOnce(LogLevel::kError, "on-change-threw",
+                      "the on_change callback threw; its exceptions are ignored");
     }
   }
 }
@@ -265,7 +287,8 @@ void ClientImpl::Persist(const CachedSnapshot& snapshot) {
     written = Error{ErrorCode::kInternal, e.what()};
   }
   if (!written) {
-    logger_.LogOnce(LogLevel::kWarn, "cache-write", "cannot write the snapshot cache: " + written.error().message);
+    logger_.LogOnce(LogLevel::kWarn, "cache-write",
+                    "cannot write the snapshot cache: " + written.error().message);
   }
 }
 
@@ -277,7 +300,8 @@ void ClientImpl::RecordSuccess(SnapshotOrigin confirmed) {
   }
   last_error_ = ClientError();
   // A 304 or an equal revision means the server vouches for what is in use.
-  if (confirmed == SnapshotOrigin::kServer && origin_ != SnapshotOrigin::kNone) origin_ = SnapshotOrigin::kServer;
+  if (confirmed == SnapshotOrigin::kServer && origin_ != SnapshotOrigin::kNone)
+    origin_ = SnapshotOrigin::kServer;
 }
 
 void ClientImpl::RecordFailure(const ClientError& error) {
@@ -285,13 +309,15 @@ void ClientImpl::RecordFailure(const ClientError& error) {
   std::lock_guard lock(state_mutex_);
   last_error_ = error;
   std::string message = "sync failed: " + std::string(error.message());
-  message += revision > 0 ? "; still using revision " + std::to_string(revision) : "; no snapshot yet";
+  message +=
+      revision > 0 ? "; still using revision " + std::to_string(revision) : "; no snapshot yet";
   logger_.Log(failing_ ? LogLevel::kDebug : LogLevel::kWarn, message);
   failing_ = true;
 }
 
 void ClientImpl::OnAnnouncedRevision(std::int64_t revision) {
-  if (revision > holder_.Revision() && poller_) poller_->Wake();
+  if (revision <= holder_.Revision()) return;
+  if (Poller* poller = poller_for_wake_.load()) poller->Wake();
 }
 
 engine::Timestamp ClientImpl::Now() const noexcept {
@@ -302,27 +328,32 @@ engine::Timestamp ClientImpl::Now() const noexcept {
   // a few milliseconds: plenty for experiment start and end dates.
   timespec ts{};
   clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-  return engine::Timestamp(std::chrono::microseconds(static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1'000));
+  return engine::Timestamp(std::chrono::microseconds(
+      static_cast<std::int64_t>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1'000));
 }
 
-EvaluationResult ClientImpl::Evaluate(std::string_view parameter, const Attributes& attributes) const noexcept {
+EvaluationResult ClientImpl::Evaluate(std::string_view parameter,
+                                      const Attributes& attributes) const noexcept {
   EvaluationResult result;  // kNotReady until a snapshot answers
   result.snapshot_ = holder_.Acquire();
   if (result.snapshot_) {
     result.evaluation_ = engine::Evaluate(*result.snapshot_, parameter, attributes, Now());
-    result.error_ = result.evaluation_.HasError() ? ClientError(ErrorKind::kParameterNotFound) : ClientError();
+    result.error_ =
+        result.evaluation_.HasError() ? ClientError(ErrorKind::kParameterNotFound) : ClientError();
   }
   if (options_.on_evaluate || options_.exposure_sink) Notify(result, parameter, attributes);
   return result;
 }
 
-void ClientImpl::Notify(const EvaluationResult& result, std::string_view parameter, const Attributes& attributes) const {
+void ClientImpl::Notify(const EvaluationResult& result, std::string_view parameter,
+                        const Attributes& attributes) const {
   if (options_.on_evaluate) {
     try {
       options_.on_evaluate(result.Source(), parameter, attributes, result.Value(),
                            result.HasError() ? &result.Error() : nullptr);
     } catch (...) {
-      logger_.LogOnce(LogLevel::kError, "on-evaluate-threw", "the on_evaluate callback threw; its exceptions are ignored");
+      logger_.LogOnce(LogLevel::kError, "on-evaluate-threw",
+                      "the on_evaluate callback threw; its exceptions are ignored");
     }
   }
   if (options_.exposure_sink && !result.HasError() && result.Source() == Source::kExperiment) {
@@ -347,16 +378,24 @@ void ClientImpl::ReportExposure(const EvaluationResult& result, std::string_view
   char number[engine::kNumberTextMax];
   std::string_view user;
   switch (value->kind) {
-    case AttributeValue::Kind::kString: user = value->string_value; break;
-    case AttributeValue::Kind::kNumber: user = std::string_view(number, engine::FormatNumberForHash(value->number_value, number)); break;
-    case AttributeValue::Kind::kBool: user = value->bool_value ? "true" : "false"; break;
-    case AttributeValue::Kind::kOther: return;
+    case AttributeValue::Kind::kString:
+      user = value->string_value;
+      break;
+    case AttributeValue::Kind::kNumber:
+      user = std::string_view(number, engine::FormatNumberForHash(value->number_value, number));
+      break;
+    case AttributeValue::Kind::kBool:
+      user = value->bool_value ? "true" : "false";
+      break;
+    case AttributeValue::Kind::kOther:
+      return;
   }
   if (!exposures_.FirstTime(user, experiment->id)) return;
   try {
     options_.exposure_sink->OnExposure(user, experiment->id, result.VariantId(), parameter);
   } catch (...) {
-    logger_.LogOnce(LogLevel::kError, "exposure-threw", "the exposure sink threw; its exceptions are ignored");
+    logger_.LogOnce(LogLevel::kError, "exposure-threw",
+                    "the exposure sink threw; its exceptions are ignored");
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -11,6 +12,7 @@
 #include "aurora/sdk/kv_store.hpp"
 #include "aurora/sdk/options.hpp"
 #include "aurora/sdk/transport.hpp"
+
 #include "engine/time.hpp"
 #include "sdk/cache/snapshot_record.hpp"
 #include "sdk/exposure_dedup.hpp"
@@ -39,7 +41,8 @@ class ClientImpl {
   void Stop() noexcept;
   void Refresh() noexcept;
   ClientStatus Status() const noexcept;
-  EvaluationResult Evaluate(std::string_view parameter, const Attributes& attributes) const noexcept;
+  EvaluationResult Evaluate(std::string_view parameter,
+                            const Attributes& attributes) const noexcept;
 
  private:
   void OpenCache();
@@ -50,8 +53,10 @@ class ClientImpl {
   void RecordSuccess(SnapshotOrigin confirmed);
   void RecordFailure(const ClientError& error);
   void OnAnnouncedRevision(std::int64_t revision);
-  void Notify(const EvaluationResult& result, std::string_view parameter, const Attributes& attributes) const;
-  void ReportExposure(const EvaluationResult& result, std::string_view parameter, const Attributes& attributes) const;
+  void Notify(const EvaluationResult& result, std::string_view parameter,
+              const Attributes& attributes) const;
+  void ReportExposure(const EvaluationResult& result, std::string_view parameter,
+                      const Attributes& attributes) const;
   engine::Timestamp Now() const noexcept;
 
   const ClientOptions options_;
@@ -69,12 +74,15 @@ class ClientImpl {
   ClientError last_error_;
   bool failing_ = false;
 
-  std::mutex lifecycle_mutex_;  // serializes Start and Stop; guards the members below
+  std::mutex lifecycle_mutex_;         // serializes Start and Stop; guards the members below
   std::shared_ptr<KvStore> kv_store_;  // set by the first Start, before the sync thread runs
   bool cache_opened_ = false;
   bool running_ = false;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<StreamListener> stream_;
+  // The poller, for Refresh and the stream listener without taking lifecycle_mutex_ (so a hook
+  // may call Refresh). Set once by the first Start; the poller lives as long as this object.
+  std::atomic<Poller*> poller_for_wake_{nullptr};
 };
 
 }  // namespace aurora::sdk

@@ -17,7 +17,8 @@ ExposureDeduplicator::ExposureDeduplicator(std::size_t capacity)
   old_.slots.assign(slots, 0);
 }
 
-std::uint64_t ExposureDeduplicator::Key(std::string_view user_key, std::int64_t experiment_id) noexcept {
+std::uint64_t ExposureDeduplicator::Key(std::string_view user_key,
+                                        std::int64_t experiment_id) noexcept {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof digits, experiment_id).ptr;
   engine::Murmur3 m;

@@ -15,7 +15,9 @@ class Logger {
  public:
   Logger(LogLevel level, LogSink sink);
 
-  bool Enabled(LogLevel level) const noexcept { return level_ != LogLevel::kOff && level >= level_; }
+  bool Enabled(LogLevel level) const noexcept {
+    return level_ != LogLevel::kOff && level >= level_;
+  }
   void Log(LogLevel level, std::string_view message) const noexcept;
   /// Logs at `level` the first time `key` is seen by this logger and at debug afterwards, so a
   /// persistent condition (a corrupt cache, a server without streaming) is reported once.

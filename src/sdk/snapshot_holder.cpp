@@ -1,8 +1,8 @@
 #include "sdk/snapshot_holder.hpp"
 
-#include <pthread.h>
-
 #include <utility>
+
+#include <pthread.h>
 
 namespace aurora::sdk {
 

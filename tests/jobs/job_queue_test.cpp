@@ -188,7 +188,7 @@ TEST_P(JobQueueTest, FailuresRetryWithExponentialBackoffThenDie) {
   EXPECT_EQ(Add("publish:s3", 2), EnqueueOutcome::kMerged);
 }
 
-TEST_P(JobQueueTest, BackoffDoublesUpToItsMaximum) {
+TEST(RetryPolicyTest, BackoffDoublesUpToItsMaximum) {
   const RetryPolicy p{10, 1s, 5s};
   EXPECT_EQ(p.Delay(1), 1s);
   EXPECT_EQ(p.Delay(2), 2s);

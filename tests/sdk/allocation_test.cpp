@@ -3,13 +3,14 @@
 // allocates (AsString/AsJson copies). This binary's global operator new counts calls while a
 // test arms it (the technique of tests/engine/allocation_test.cpp).
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <new>
 
+#include <gtest/gtest.h>
+
 #include "aurora/aurora.hpp"
+
 #include "engine/codec/evaluation_codec.hpp"
 #include "sdk/sdk_test_support.hpp"
 #include "support/evaluation_cases.hpp"
@@ -21,7 +22,8 @@ std::atomic<long> g_allocations{0};
 }  // namespace
 
 void* operator new(std::size_t size) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (g_counting.load(std::memory_order_relaxed))
+    g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
@@ -46,7 +48,9 @@ long CountAllocations(const std::function<void()>& work) {
 
 class CountingSink : public ExposureSink {
  public:
-  void OnExposure(std::string_view, std::int64_t, std::int64_t, std::string_view) override { ++count; }
+  void OnExposure(std::string_view, std::int64_t, std::int64_t, std::string_view) override {
+    ++count;
+  }
   std::atomic<int> count{0};
 };
 
@@ -67,17 +71,19 @@ TEST(SdkAllocationTest, EvaluatingEveryTestdataCaseThroughTheClientAllocatesNoth
     std::atomic<long> hook_calls{0};
     auto sink = std::make_shared<CountingSink>();
     std::atomic<std::int64_t> now_us{0};
-    Client client(ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport), WithInMemoryOnly(true),
-                  WithStreaming(false), WithRefreshRate(1h), WithLogLevel(LogLevel::kOff),
-                  WithOnEvaluate([&](Source, std::string_view, const Attributes&, const Value*, const ClientError*) {
-                    ++hook_calls;
-                  }),
-                  WithExposureSink(sink), WithClock([&] {
-                    return std::chrono::system_clock::time_point(std::chrono::microseconds(now_us.load()));
-                  }));
+    Client client(
+        ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport),
+        WithInMemoryOnly(true), WithStreaming(false), WithRefreshRate(1h),
+        WithLogLevel(LogLevel::kOff),
+        WithOnEvaluate([&](Source, std::string_view, const Attributes&, const Value*,
+                           const ClientError*) { ++hook_calls; }),
+        WithExposureSink(sink), WithClock([&] {
+          return std::chrono::system_clock::time_point(std::chrono::microseconds(now_us.load()));
+        }));
     ASSERT_TRUE(client.Start().ready) << file;
     for (const auto& c : doc.at("cases")) {
-      auto attributes_or = engine::AttributesFromJson(c.value("attributes", nlohmann::json::object()));
+      auto attributes_or =
+          engine::AttributesFromJson(c.value("attributes", nlohmann::json::object()));
       ASSERT_TRUE(attributes_or);
       const Attributes& attributes = *attributes_or;
       const std::string parameter = c.at("parameter").get<std::string>();
@@ -107,16 +113,22 @@ TEST(SdkAllocationTest, EvaluatingEveryTestdataCaseThroughTheClientAllocatesNoth
 TEST(SdkAllocationTest, NotReadyAndUnknownParameterAllocateNothing) {
   auto transport = std::make_shared<FakeTransport>();
   transport->Fail("down");
-  Client client(ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport), WithInMemoryOnly(true),
-                WithStreaming(false), WithRefreshRate(1h), WithLogLevel(LogLevel::kOff), WithTimeout(200ms));
+  Client client(ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport),
+                WithInMemoryOnly(true), WithStreaming(false), WithRefreshRate(1h),
+                WithLogLevel(LogLevel::kOff), WithTimeout(200ms));
   (void)client.Start();
   const Attributes attributes = Attributes().SetString("user_id", "u");
-  EXPECT_EQ(CountAllocations([&] { EXPECT_EQ(client.EvaluateParameter("x", attributes).Error().kind(), ErrorKind::kNotReady); }), 0);
+  EXPECT_EQ(CountAllocations([&] {
+              EXPECT_EQ(client.EvaluateParameter("x", attributes).Error().kind(),
+                        ErrorKind::kNotReady);
+            }),
+            0);
   transport->ServeSnapshot(SnapshotJson(1), 1);
   client.Refresh();
   ASSERT_TRUE(WaitUntil([&] { return client.Status().ready; }));
   EXPECT_EQ(CountAllocations([&] {
-              EXPECT_EQ(client.EvaluateParameter("nope", attributes).Error().kind(), ErrorKind::kParameterNotFound);
+              EXPECT_EQ(client.EvaluateParameter("nope", attributes).Error().kind(),
+                        ErrorKind::kParameterNotFound);
             }),
             0);
 }
@@ -124,13 +136,16 @@ TEST(SdkAllocationTest, NotReadyAndUnknownParameterAllocateNothing) {
 TEST(SdkAllocationTest, OnlyTheCopiesTheCallerAsksForAllocate) {
   auto transport = std::make_shared<FakeTransport>();
   transport->ServeSnapshot(SnapshotJson(1), 1);
-  Client client(ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport), WithInMemoryOnly(true),
-                WithStreaming(false), WithRefreshRate(1h), WithLogLevel(LogLevel::kOff));
+  Client client(ClientOptions{.endpoint_url = "http://alloc.test"}, WithTransport(transport),
+                WithInMemoryOnly(true), WithStreaming(false), WithRefreshRate(1h),
+                WithLogLevel(LogLevel::kOff));
   ASSERT_TRUE(client.Start().ready);
   const EvaluationResult r = client.EvaluateParameter("long_text");
   EXPECT_EQ(CountAllocations([&] { (void)r.AsString(""); }), 1);  // the 200-byte copy
   EXPECT_EQ(CountAllocations([&] { (void)r.StringView(); }), 0);
-  EXPECT_EQ(CountAllocations([&] { (void)client.EvaluateParameter("welcome_message").AsString("fallback"); }), 0)
+  EXPECT_EQ(CountAllocations(
+                [&] { (void)client.EvaluateParameter("welcome_message").AsString("fallback"); }),
+            0)
       << "short strings fit the small-string buffer";
 }
 

@@ -32,8 +32,10 @@ TEST(BackoffTest, JitterKeepsAtLeastHalfTheDelay) {
 TEST(BackoffTest, OddInputsStillGiveAPositiveBoundedDelay) {
   EXPECT_GE(BackoffDelay(0, milliseconds(0), milliseconds(0), 0.5), milliseconds(0));
   EXPECT_LE(BackoffDelay(1, milliseconds(0), milliseconds(0), 0.5), milliseconds(1));
-  EXPECT_EQ(BackoffDelay(3, milliseconds(500), milliseconds(100), 1.0), milliseconds(500));  // cap below initial
-  EXPECT_EQ(BackoffDelay(2, milliseconds(100), milliseconds(1000), 7.0), milliseconds(200));  // random clamped
+  EXPECT_EQ(BackoffDelay(3, milliseconds(500), milliseconds(100), 1.0),
+            milliseconds(500));  // cap below initial
+  EXPECT_EQ(BackoffDelay(2, milliseconds(100), milliseconds(1000), 7.0),
+            milliseconds(200));  // random clamped
 }
 
 }  // namespace

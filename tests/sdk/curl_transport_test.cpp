@@ -4,13 +4,14 @@
 
 #include "sdk/sync/curl_transport.hpp"
 
-#include <gtest/gtest.h>
-#include <zlib.h>
-
 #include <atomic>
 #include <thread>
 
+#include <gtest/gtest.h>
+#include <zlib.h>
+
 #include "aurora/aurora.hpp"
+
 #include "sdk/local_http_server.hpp"
 #include "sdk/sdk_test_support.hpp"
 
@@ -105,11 +106,22 @@ TEST(CurlTransportTest, GarbageAndTruncatedAnswersAreErrors) {
   std::atomic<int> mode{0};
   LocalHttpServer server([&](const LocalHttpServer::Request&, LocalHttpServer::Connection& c) {
     switch (mode.load()) {
-      case 0: c.Send("\x16\x03\x01 this is not HTTP at all\r\n\r\n"); break;
-      case 1: c.Send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"formatVersion\":1"); break;
-      case 2: c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"formatVersion\""); break;
-      case 3: c.Send("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\nnot gzip, not at all"); break;
-      case 4: break;  // closes without a word
+      case 0:
+        c.Send("\x16\x03\x01 this is not HTTP at all\r\n\r\n");
+        break;
+      case 1:
+        c.Send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n{\"formatVersion\":1");
+        break;
+      case 2:
+        c.Send("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"formatVersion\"");
+        break;
+      case 3:
+        c.Send(
+            "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 20\r\n\r\nnot gzip, not "
+            "at all");
+        break;
+      case 4:
+        break;  // closes without a word
     }
   });
   CurlTransport transport;
@@ -125,10 +137,13 @@ TEST(CurlTransportTest, BodiesOverTheLimitFailWhetherDeclaredStreamedOrCompresse
   std::atomic<int> mode{0};
   LocalHttpServer server([&](const LocalHttpServer::Request&, LocalHttpServer::Connection& c) {
     switch (mode.load()) {
-      case 0: c.Respond(200, huge); break;  // declared in Content-Length
-      case 1:                                // no length: read until close
+      case 0:
+        c.Respond(200, huge);
+        break;  // declared in Content-Length
+      case 1:   // no length: read until close
         c.Send("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
-        for (std::size_t i = 0; i < huge.size() && c.Send(std::string_view(huge).substr(i, 1 << 20)); i += 1 << 20) {
+        for (std::size_t i = 0;
+             i < huge.size() && c.Send(std::string_view(huge).substr(i, 1 << 20)); i += 1 << 20) {
         }
         break;
       case 2: {  // 50 MB that compress to ~50 KB: a gzip bomb for a 1 MiB limit
@@ -159,7 +174,8 @@ TEST(CurlTransportTest, AStalledOrTricklingServerHitsTheTimeout) {
       c.Stall();  // headers, then silence
     } else {
       c.Send("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n");
-      for (int i = 0; i < 1000 && !c.stopping() && c.Send(" "); ++i) std::this_thread::sleep_for(50ms);
+      for (int i = 0; i < 1000 && !c.stopping() && c.Send(" "); ++i)
+        std::this_thread::sleep_for(50ms);
     }
   });
   CurlTransport transport;
@@ -175,7 +191,8 @@ TEST(CurlTransportTest, AStalledOrTricklingServerHitsTheTimeout) {
 }
 
 TEST(CurlTransportTest, AStopRequestEndsAStalledTransferAtOnce) {
-  LocalHttpServer server([](const LocalHttpServer::Request&, LocalHttpServer::Connection& c) { c.Stall(); });
+  LocalHttpServer server(
+      [](const LocalHttpServer::Request&, LocalHttpServer::Connection& c) { c.Stall(); });
   CurlTransport transport;
   std::stop_source stop;
   std::thread stopper([&] {
@@ -209,10 +226,13 @@ TEST(CurlTransportTest, StreamsServerSentEventsAsTheyArrive) {
   std::string received;
   std::stop_source stop;
   std::thread reader([&] {
-    auto ended = transport.Stream(request, [&](std::string_view bytes) {
-      std::lock_guard lock(mutex);
-      received += bytes;
-    }, stop.get_token());
+    auto ended = transport.Stream(
+        request,
+        [&](std::string_view bytes) {
+          std::lock_guard lock(mutex);
+          received += bytes;
+        },
+        stop.get_token());
     EXPECT_FALSE(ended);  // stopped, not ended by the server
   });
   ASSERT_TRUE(WaitUntil([&] {
@@ -226,7 +246,8 @@ TEST(CurlTransportTest, StreamsServerSentEventsAsTheyArrive) {
 
   HttpRequest missing;
   missing.url = server.url() + "/nope";
-  auto status = transport.Stream(missing, [](std::string_view) { ADD_FAILURE() << "a 404 body is not an event"; }, {});
+  auto status = transport.Stream(
+      missing, [](std::string_view) { ADD_FAILURE() << "a 404 body is not an event"; }, {});
   ASSERT_TRUE(status);
   EXPECT_EQ(*status, 404);
 }
@@ -243,18 +264,34 @@ TEST(ClientOverHttpTest, HostileAnswersAreIgnoredWithinTheTimeoutAndTheGoodSnaps
       return;
     }
     switch (mode.load()) {
-      case 0: c.Respond(200, good, {{"ETag", "\"2\""}}); break;
-      case 1: c.Respond(200, "<html>502 Bad Gateway</html>"); break;
-      case 2: c.Send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(good.size()) + "\r\n\r\n" + good.substr(0, 100)); break;
-      case 3: c.Respond(200, huge); break;
-      case 4: c.Stall(); break;
-      case 5: c.Respond(200, SnapshotJson(1, "older"), {{"ETag", "\"1\""}}); break;
-      case 6: c.Send("garbage\r\n\r\n"); break;
+      case 0:
+        c.Respond(200, good, {{"ETag", "\"2\""}});
+        break;
+      case 1:
+        c.Respond(200, "<html>502 Bad Gateway</html>");
+        break;
+      case 2:
+        c.Send("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(good.size()) + "\r\n\r\n" +
+               good.substr(0, 100));
+        break;
+      case 3:
+        c.Respond(200, huge);
+        break;
+      case 4:
+        c.Stall();
+        break;
+      case 5:
+        c.Respond(200, SnapshotJson(1, "older"), {{"ETag", "\"1\""}});
+        break;
+      case 6:
+        c.Send("garbage\r\n\r\n");
+        break;
     }
   });
   LogCollector logs;
-  Client client(ClientOptions{.endpoint_url = server.url()}, WithInMemoryOnly(true), WithRefreshRate(1h),
-                WithTimeout(500ms), WithLogSink(logs.Sink()), WithBackoff(1h, 1h));
+  Client client(ClientOptions{.endpoint_url = server.url()}, WithInMemoryOnly(true),
+                WithRefreshRate(1h), WithTimeout(500ms), WithLogSink(logs.Sink()),
+                WithBackoff(1h, 1h));
   ASSERT_TRUE(client.Start().ready) << logs.All();
   int requests = server.requests();
   for (int m = 1; m <= 6; ++m) {
@@ -265,15 +302,20 @@ TEST(ClientOverHttpTest, HostileAnswersAreIgnoredWithinTheTimeoutAndTheGoodSnaps
     ASSERT_TRUE(WaitUntil([&] { return server.requests() > requests; }));
     requests = server.requests();
     // A failure or the "older revision" note shows the attempt is over.
-    ASSERT_TRUE(WaitUntil([&] {
-      return m == 5 ? logs.Count("older than revision 2") > 0 : client.Status().error.kind() != ErrorKind::kNone;
-    }, 5s));
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          return m == 5 ? logs.Count("older than revision 2") > 0
+                        : client.Status().error.kind() != ErrorKind::kNone;
+        },
+        5s));
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     EXPECT_EQ(client.Status().revision, 2);
     EXPECT_EQ(client.EvaluateParameter("welcome_message").AsString(""), "good");
     mode = 0;  // a good answer in between resets the error
     client.Refresh();
-    ASSERT_TRUE(WaitUntil([&] { return server.requests() > requests && client.Status().error.kind() == ErrorKind::kNone; }));
+    ASSERT_TRUE(WaitUntil([&] {
+      return server.requests() > requests && client.Status().error.kind() == ErrorKind::kNone;
+    }));
     requests = server.requests();
   }
 }

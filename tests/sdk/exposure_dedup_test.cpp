@@ -1,10 +1,10 @@
 #include "sdk/exposure_dedup.hpp"
 
-#include <gtest/gtest.h>
-
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace aurora::sdk {
 namespace {
@@ -34,7 +34,8 @@ TEST(ExposureDeduplicatorTest, RemembersTheMostRecentHalfOfItsCapacityAndNeverMo
   }
   // Old ones were forgotten: the set is bounded.
   int forgotten = 0;
-  for (int i = 0; i < kCapacity; ++i) forgotten += dedup.FirstTime("u" + std::to_string(i), 1) ? 1 : 0;
+  for (int i = 0; i < kCapacity; ++i)
+    forgotten += dedup.FirstTime("u" + std::to_string(i), 1) ? 1 : 0;
   EXPECT_EQ(forgotten, kCapacity);
 }
 

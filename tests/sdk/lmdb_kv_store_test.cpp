@@ -5,14 +5,14 @@
 
 #include "sdk/cache/lmdb_kv_store.hpp"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <vector>
+
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include <filesystem>
-#include <algorithm>
-#include <fstream>
-#include <vector>
-#include <random>
 
 #include "sdk/cache/snapshot_record.hpp"
 
@@ -23,14 +23,16 @@ constexpr std::size_t kTestMapSize = std::size_t{1} << 20;
 
 std::filesystem::path TempDir(const std::string& name) {
   static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("aurora_sdk_lmdb_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + name);
+  auto dir =
+      std::filesystem::temp_directory_path() / ("aurora_sdk_lmdb_" + std::to_string(getpid()) +
+                                                "_" + std::to_string(counter++) + "_" + name);
   std::filesystem::remove_all(dir);
   return dir;
 }
 
 std::string Record(std::size_t payload_size) {
-  std::string json = R"({"formatVersion":1,"revision":5,"pad":")" + std::string(payload_size, 'p') + "\"}";
+  std::string json =
+      R"({"formatVersion":1,"revision":5,"pad":")" + std::string(payload_size, 'p') + "\"}";
   return EncodeSnapshotRecord({5, "\"5\"", json});
 }
 
@@ -111,13 +113,14 @@ TEST(LmdbKvStoreTest, AGarbageFileIsDiscardedAndReplaced) {
 }
 
 // Which bytes to flip in `used` bytes of pages of 4096: with `dense`, every byte of each page's
-// first 160 (header, node pointers, the meta fields) and last 1024 (LMDB packs nodes from the page end)
-// and every 61st byte in between; otherwise every `stride`-th byte.
+// first 160 (header, node pointers, the meta fields) and last 1024 (LMDB packs nodes from the page
+// end) and every 61st byte in between; otherwise every `stride`-th byte.
 std::vector<std::uintmax_t> Positions(std::uintmax_t used, bool dense, std::size_t stride) {
   std::vector<std::uintmax_t> out;
   for (std::uintmax_t pos = 0; pos < used; ++pos) {
     const std::uintmax_t in_page = pos % 4096;
-    const bool take = dense ? (in_page < 160 || in_page >= 4096 - 1024 || in_page % 61 == 0) : pos % stride == 0;
+    const bool take =
+        dense ? (in_page < 160 || in_page >= 4096 - 1024 || in_page % 61 == 0) : pos % stride == 0;
     if (take) out.push_back(pos);
   }
   return out;
@@ -125,7 +128,8 @@ std::vector<std::uintmax_t> Positions(std::uintmax_t used, bool dense, std::size
 
 // Flips one byte of data.mdb at each chosen position; for each, opens, reads, and (for every
 // `write_every`-th position) writes and reads again.
-void SurvivesFlips(std::size_t payload_size, unsigned char mask, bool dense, std::size_t stride, std::size_t write_every) {
+void SurvivesFlips(std::size_t payload_size, unsigned char mask, bool dense, std::size_t stride,
+                   std::size_t write_every) {
   const auto dir = TempDir("flip" + std::to_string(payload_size));
   const std::string value = Record(payload_size);
   const std::vector<std::string> history = {Record(payload_size / 2), Record(payload_size * 2)};
@@ -144,7 +148,8 @@ void SurvivesFlips(std::size_t payload_size, unsigned char mask, bool dense, std
   }();
   const std::uintmax_t used = UsedBytes(data);
   ASSERT_GT(used, 8192u);
-  std::size_t served_intact = 0, older_version = 0, refused = 0, changed_but_caught = 0, checked = 0;
+  std::size_t served_intact = 0, older_version = 0, refused = 0, changed_but_caught = 0,
+              checked = 0;
   bool dirty = false;
   const auto positions = Positions(used, dense, stride);
   for (std::size_t index = 0; index < positions.size(); ++index) {
@@ -187,8 +192,8 @@ void SurvivesFlips(std::size_t payload_size, unsigned char mask, bool dense, std
     if (!dirty) FlipByte(data, pos, mask);
   }
   std::cout << "[          ] payload " << payload_size << " mask " << int(mask) << ": " << checked
-            << " positions, intact " << served_intact << ", older version " << older_version << ", refused " << refused << ", changed but caught "
-            << changed_but_caught << "\n";
+            << " positions, intact " << served_intact << ", older version " << older_version
+            << ", refused " << refused << ", changed but caught " << changed_but_caught << "\n";
   EXPECT_GT(checked, 0u);
   EXPECT_GT(refused + changed_but_caught, 0u) << "no flip had any effect: the test proves nothing";
   std::filesystem::remove_all(dir);
@@ -198,7 +203,8 @@ TEST(LmdbKvStoreTest, AFlippedByteInTheStructureOfASmallValuesPagesNeverCrashesO
   SurvivesFlips(500, 0xff, true, 1, 151);
 }
 
-TEST(LmdbKvStoreTest, AFlippedByteAtSampledPositionsOfAnOverflowValueNeverCrashesOrServesCorruption) {
+TEST(LmdbKvStoreTest,
+     AFlippedByteAtSampledPositionsOfAnOverflowValueNeverCrashesOrServesCorruption) {
   SurvivesFlips(20'000, 0xff, false, 17, 101);
 }
 

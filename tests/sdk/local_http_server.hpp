@@ -5,12 +5,6 @@
 // (garbage, a truncated body, 50 MB, nothing at all for a while) and then the connection
 // closes. One thread per connection; the destructor closes everything and joins.
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -23,6 +17,12 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace aurora::testing {
 
@@ -52,7 +52,8 @@ class LocalHttpServer {
       return true;
     }
     /// A complete response with Content-Length and Connection: close.
-    bool Respond(int status, std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    bool Respond(int status, std::string_view body,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {}) {
       std::string head = "HTTP/1.1 " + std::to_string(status) + " Status\r\nConnection: close\r\n";
       for (const auto& [name, value] : headers) head += name + ": " + value + "\r\n";
       head += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
@@ -154,7 +155,8 @@ class LocalHttpServer {
       const auto colon = line.find(':');
       if (colon != std::string::npos) {
         std::string name = line.substr(0, colon);
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         std::string value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(' '));
         request.headers[name] = value;

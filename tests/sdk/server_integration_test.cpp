@@ -2,14 +2,15 @@
 // changes made through the API, the persistent LMDB cache while the server is down, a server
 // killed mid-run and brought back, and SDK keys when authentication is on.
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <regex>
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
 #include "aurora/aurora.hpp"
+
 #include "sdk/local_http_server.hpp"
 #include "sdk/sdk_test_support.hpp"
 #include "server/server_fixture.hpp"
@@ -30,10 +31,15 @@ class SdkServerTest : public ServerTest {
   std::int64_t Seed() {
     Create("attributes", {{"name", "user_id"}, {"dataType", "string"}});
     Create("attributes", {{"name", "country"}, {"dataType", "string"}});
-    const json p = Create("parameters", {{"name", "welcome_message"}, {"dataType", "string"}, {"defaultValue", "Hello"},
-                                         {"rules", {{{"id", "us"},
-                                                     {"conditions", {{{"attribute", "country"}, {"operator", "equals"}, {"value", "US"}}}},
-                                                     {"value", "Hi US"}}}}});
+    const json p = Create(
+        "parameters",
+        {{"name", "welcome_message"},
+         {"dataType", "string"},
+         {"defaultValue", "Hello"},
+         {"rules",
+          {{{"id", "us"},
+            {"conditions", {{{"attribute", "country"}, {"operator", "equals"}, {"value", "US"}}}},
+            {"value", "Hi US"}}}}});
     return p.value("id", std::int64_t{0});
   }
 
@@ -49,9 +55,10 @@ class SdkServerTest : public ServerTest {
   std::string CacheDir() {
     if (cache_dir_.empty()) {
       static int counter = 0;
-      cache_dir_ = (std::filesystem::temp_directory_path() /
-                    ("aurora_sdk_cache_" + std::to_string(getpid()) + "_" + std::to_string(counter++)))
-                       .string();
+      cache_dir_ =
+          (std::filesystem::temp_directory_path() /
+           ("aurora_sdk_cache_" + std::to_string(getpid()) + "_" + std::to_string(counter++)))
+              .string();
     }
     return cache_dir_;
   }
@@ -66,8 +73,8 @@ class SdkServerTest : public ServerTest {
 
 TEST_P(SdkServerTest, StartsEvaluatesAndSeesAChangeMadeThroughTheApi) {
   const auto id = Seed();
-  Client client(ClientOptions{.endpoint_url = Endpoint()}, WithInMemoryOnly(true), WithRefreshRate(100ms),
-                WithLogSink(logs_.Sink()), WithTimeout(5s));
+  Client client(ClientOptions{.endpoint_url = Endpoint()}, WithInMemoryOnly(true),
+                WithRefreshRate(100ms), WithLogSink(logs_.Sink()), WithTimeout(5s));
   const ClientStatus status = client.Start();
   ASSERT_TRUE(status.ready) << status.error.message() << "\n" << logs_.All();
   EXPECT_EQ(status.revision, Revision());
@@ -76,26 +83,44 @@ TEST_P(SdkServerTest, StartsEvaluatesAndSeesAChangeMadeThroughTheApi) {
   EXPECT_EQ(client.EvaluateParameter("unknown", fr_).Error().kind(), ErrorKind::kParameterNotFound);
 
   SetDefault(server(), id, "Bonjour");
-  EXPECT_TRUE(WaitUntil([&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "Bonjour"; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "Bonjour"; },
+      10s));
   EXPECT_EQ(client.Status().revision, Revision());
   EXPECT_EQ(client.EvaluateParameter("welcome_message", us_).AsString(""), "Hi US");
   // The SDK agrees with the server's own evaluation.
-  const auto remote = server().Post("/api/v1/evaluate", R"({"parameter":"welcome_message","attributes":{"country":"FR"}})");
+  const auto remote = server().Post(
+      "/api/v1/evaluate", R"({"parameter":"welcome_message","attributes":{"country":"FR"}})");
   EXPECT_EQ(remote.Json()["value"], "Bonjour");
+}
+
+TEST_P(SdkServerTest, AChangeArrivesThroughTheEventStreamWithoutWaitingForAPoll) {
+  const auto id = Seed();
+  Client client(ClientOptions{.endpoint_url = Endpoint()}, WithInMemoryOnly(true), WithRefreshRate(1h),
+                WithStreaming(true), WithLogSink(logs_.Sink()), WithTimeout(5s));
+  ASSERT_TRUE(client.Start().ready) << logs_.All();
+  // Let the stream connect (its first event announces the revision we already have).
+  std::this_thread::sleep_for(300ms);
+  SetDefault(server(), id, "Salut");
+  EXPECT_TRUE(WaitUntil([&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "Salut"; }, 10s))
+      << logs_.All();
+  const auto start = std::chrono::steady_clock::now();
+  client.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s) << "Stop closes the open stream at once";
 }
 
 TEST_P(SdkServerTest, AfterAFirstSyncItStartsFromTheCacheWhileTheServerIsDown) {
   Seed();
   {
-    Client client(ClientOptions{.endpoint_url = Endpoint()}, WithPath(CacheDir()), WithLogSink(logs_.Sink()),
-                  WithTimeout(5s));
+    Client client(ClientOptions{.endpoint_url = Endpoint()}, WithPath(CacheDir()),
+                  WithLogSink(logs_.Sink()), WithTimeout(5s));
     ASSERT_TRUE(client.Start().ready) << logs_.All();
   }
   const std::int64_t revision = Revision();
   const std::string endpoint = Endpoint();
   server().Kill();
-  Client client(ClientOptions{.endpoint_url = endpoint}, WithPath(CacheDir()), WithLogSink(logs_.Sink()),
-                WithTimeout(2s), WithBackoff(50ms, 200ms));
+  Client client(ClientOptions{.endpoint_url = endpoint}, WithPath(CacheDir()),
+                WithLogSink(logs_.Sink()), WithTimeout(2s), WithBackoff(50ms, 200ms));
   const ClientStatus status = client.Start();
   EXPECT_TRUE(status.ready);
   EXPECT_EQ(status.origin, SnapshotOrigin::kCache);
@@ -133,8 +158,9 @@ TEST_P(SdkServerTest, AServerKilledMidRunLeavesValuesUnchangedAndSyncResumesWhen
     }
     c.Respond(answer.status, answer.body, out);
   });
-  Client client(ClientOptions{.endpoint_url = proxy.url()}, WithPath(CacheDir()), WithRefreshRate(100ms),
-                WithBackoff(50ms, 300ms), WithTimeout(3s), WithLogSink(logs_.Sink()));
+  Client client(ClientOptions{.endpoint_url = proxy.url()}, WithPath(CacheDir()),
+                WithRefreshRate(100ms), WithBackoff(50ms, 300ms), WithTimeout(3s),
+                WithLogSink(logs_.Sink()));
   ASSERT_TRUE(client.Start().ready) << logs_.All();
   const std::int64_t revision = client.Status().revision;
 
@@ -148,9 +174,12 @@ TEST_P(SdkServerTest, AServerKilledMidRunLeavesValuesUnchangedAndSyncResumesWhen
   // The same database, a new process.
   StartServer();
   upstream = server().port();
-  ASSERT_TRUE(WaitUntil([&] { return client.Status().error.kind() == ErrorKind::kNone; }, 10s)) << logs_.All();
+  ASSERT_TRUE(WaitUntil([&] { return client.Status().error.kind() == ErrorKind::kNone; }, 10s))
+      << logs_.All();
   SetDefault(server(), id, "Hallo");
-  EXPECT_TRUE(WaitUntil([&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "Hallo"; }, 10s));
+  EXPECT_TRUE(WaitUntil(
+      [&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "Hallo"; },
+      10s));
   EXPECT_EQ(client.Status().revision, revision + 1);
   EXPECT_EQ(logs_.Count("sync recovered"), 1);
 }

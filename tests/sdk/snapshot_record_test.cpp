@@ -25,7 +25,8 @@ TEST(SnapshotRecordTest, KeepsBinaryAndNewlinesInTheDocumentAndDropsThemFromTheE
 }
 
 TEST(SnapshotRecordTest, EverySingleByteChangeIsDetected) {
-  const std::string record = EncodeSnapshotRecord({7, "\"7\"", R"({"formatVersion":1,"revision":7,"parameters":[]})"});
+  const std::string record =
+      EncodeSnapshotRecord({7, "\"7\"", R"({"formatVersion":1,"revision":7,"parameters":[]})"});
   for (std::size_t i = 0; i < record.size(); ++i) {
     for (unsigned char flip : {0x01, 0x80, 0xff}) {
       std::string bad = record;
@@ -39,7 +40,8 @@ TEST(SnapshotRecordTest, EverySingleByteChangeIsDetected) {
 
 TEST(SnapshotRecordTest, TruncationAndGarbageAreDetected) {
   const std::string record = EncodeSnapshotRecord({7, "\"7\"", R"({"formatVersion":1})"});
-  for (std::size_t n = 0; n < record.size(); ++n) EXPECT_FALSE(DecodeSnapshotRecord(record.substr(0, n))) << n;
+  for (std::size_t n = 0; n < record.size(); ++n)
+    EXPECT_FALSE(DecodeSnapshotRecord(record.substr(0, n))) << n;
   EXPECT_FALSE(DecodeSnapshotRecord(record + "x"));
   EXPECT_FALSE(DecodeSnapshotRecord("garbage"));
   EXPECT_FALSE(DecodeSnapshotRecord(""));

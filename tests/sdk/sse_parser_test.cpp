@@ -1,15 +1,16 @@
 #include "sdk/sync/sse_parser.hpp"
 
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "sdk/sync/stream_listener.hpp"
 
 namespace aurora::sdk {
 namespace {
 
-std::vector<SseEvent> Parse(const std::vector<std::string>& chunks, std::size_t max_line = 1u << 20) {
+std::vector<SseEvent> Parse(const std::vector<std::string>& chunks,
+                            std::size_t max_line = 1u << 20) {
   std::vector<SseEvent> events;
   SseParser parser([&](const SseEvent& e) { events.push_back(e); }, max_line);
   for (const auto& c : chunks) parser.Feed(c);
@@ -17,8 +18,9 @@ std::vector<SseEvent> Parse(const std::vector<std::string>& chunks, std::size_t 
 }
 
 TEST(SseParserTest, ParsesTheServersRevisionEvents) {
-  const auto events = Parse({"id: 41\nevent: revision\ndata: {\"revision\": 41}\n\n: keep-alive\n\n",
-                             "id: 42\nevent: revision\ndata: {\"revision\": 42}\n\n"});
+  const auto events =
+      Parse({"id: 41\nevent: revision\ndata: {\"revision\": 41}\n\n: keep-alive\n\n",
+             "id: 42\nevent: revision\ndata: {\"revision\": 42}\n\n"});
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].id, "41");
   EXPECT_EQ(events[0].event, "revision");

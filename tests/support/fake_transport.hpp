@@ -19,15 +19,16 @@ namespace aurora::testing {
 class FakeTransport final : public Transport {
  public:
   using Handler = std::function<Result<HttpResponse>(const HttpRequest&, std::stop_token)>;
-  using StreamHandler = std::function<Result<int>(const HttpRequest&, const std::function<void(std::string_view)>&,
-                                                  std::stop_token)>;
+  using StreamHandler = std::function<Result<int>(
+      const HttpRequest&, const std::function<void(std::string_view)>&, std::stop_token)>;
 
   FakeTransport() { Fail("no snapshot configured"); }
 
   /// Answers 200 with `json` and ETag "<revision>" (or `etag`), and 304 when If-None-Match matches.
   void ServeSnapshot(std::string json, std::int64_t revision, std::string etag = {}) {
     if (etag.empty()) etag = "\"" + std::to_string(revision) + "\"";
-    SetHandler([json = std::move(json), etag = std::move(etag)](const HttpRequest& request, std::stop_token) -> Result<HttpResponse> {
+    SetHandler([json = std::move(json), etag = std::move(etag)](
+                   const HttpRequest& request, std::stop_token) -> Result<HttpResponse> {
       HttpResponse response;
       for (const auto& [name, value] : request.headers) {
         if (name == "If-None-Match" && value == etag) {
@@ -44,7 +45,8 @@ class FakeTransport final : public Transport {
   }
   /// Answers `status` with `body` (no ETag).
   void Respond(int status, std::string body) {
-    SetHandler([status, body = std::move(body)](const HttpRequest&, std::stop_token) -> Result<HttpResponse> {
+    SetHandler([status, body = std::move(body)](const HttpRequest&,
+                                                std::stop_token) -> Result<HttpResponse> {
       HttpResponse response;
       response.status = status;
       response.body = body;
@@ -63,7 +65,8 @@ class FakeTransport final : public Transport {
   }
   /// Every GET fails as if the server were unreachable.
   void Fail(std::string message) {
-    SetHandler([message = std::move(message)](const HttpRequest&, std::stop_token) -> Result<HttpResponse> {
+    SetHandler([message = std::move(message)](const HttpRequest&,
+                                              std::stop_token) -> Result<HttpResponse> {
       return Error{ErrorCode::kUnavailable, message};
     });
   }
@@ -92,7 +95,8 @@ class FakeTransport final : public Transport {
     return result;
   }
 
-  Result<int> Stream(const HttpRequest& request, const std::function<void(std::string_view)>& on_bytes,
+  Result<int> Stream(const HttpRequest& request,
+                     const std::function<void(std::string_view)>& on_bytes,
                      std::stop_token stop) override {
     StreamHandler handler;
     {

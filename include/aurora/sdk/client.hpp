@@ -100,18 +100,22 @@ struct ClientStatus {
 ///   aurora::Client client(aurora::ClientOptions{.endpoint_url = "http://localhost:9999"},
 ///                         aurora::WithRefreshRate(30s));
 ///   client.Start();
-///   auto result = client.EvaluateParameter("welcome_message", aurora::Attributes().SetString("user_id", "u1"));
-///   std::string message = result.AsString("Hello, World!");
+///   auto attrs = aurora::Attributes().SetString("user_id", "u1");
+///   std::string message = client.EvaluateParameter("welcome_message", attrs).AsString("Hi");
 ///
 /// Thread-safe: every method may be called from any thread. No method throws. Evaluations take
 /// no lock the sync thread holds and allocate nothing (docs/sdk.md). The destructor stops the
 /// client. Not copyable or movable (hold it in a std::unique_ptr to move it around).
 class Client {
  public:
+  /// Takes the options, then applies each With... option in order. Starts nothing.
+  // clang-format off
   template <class... With>
     requires(std::convertible_to<With, ClientOption> && ...)
   explicit Client(ClientOptions options, With&&... with)
-      : Client(Configure(std::move(options), {ClientOption(std::forward<With>(with))...}), Configured{}) {}
+      : Client(Configure(std::move(options), {ClientOption(std::forward<With>(with))...}),
+               Configured{}) {}
+  // clang-format on
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -131,7 +135,8 @@ class Client {
   /// Evaluates `parameter` for `attributes` (SPEC §3) against the current snapshot. Errors:
   /// kNotReady (no snapshot yet), kParameterNotFound. Calls the on_evaluate hook and the
   /// exposure sink on this thread before returning.
-  EvaluationResult EvaluateParameter(std::string_view parameter, const Attributes& attributes) const noexcept;
+  EvaluationResult EvaluateParameter(std::string_view parameter,
+                                     const Attributes& attributes) const noexcept;
   EvaluationResult EvaluateParameter(std::string_view parameter) const noexcept;
 
  private:

@@ -23,28 +23,31 @@ enum class LogLevel { kDebug, kInfo, kWarn, kError, kOff };
 /// Called after every evaluation, synchronously on the evaluating thread, before
 /// EvaluateParameter returns: keep it short and thread-safe. `value` is null and `error` set when
 /// the evaluation failed; otherwise `error` is null. `value` and `attributes` are only valid
-/// during the call. Exceptions it throws are caught and logged.
-using OnEvaluate = std::function<void(Source source, std::string_view parameter, const Attributes& attributes,
-                                      const Value* value, const ClientError* error)>;
+/// during the call. Exceptions it throws are caught and logged. Hooks must not call Stop or
+/// destroy the client (Refresh, Status and evaluations are fine).
+using OnEvaluate =
+    std::function<void(Source source, std::string_view parameter, const Attributes& attributes,
+                       const Value* value, const ClientError* error)>;
 
 /// Called on the sync thread after a newer snapshot replaced the one in use (`old_revision` is
 /// 0 when there was none). Exceptions it throws are caught and logged.
 using OnChange = std::function<void(std::int64_t old_revision, std::int64_t new_revision)>;
 
-/// Receives the SDK's log lines (default: standard error).
+/// Receives the SDK's log lines (default: standard error). Called from any of the client's and
+/// the application's threads, so it must be thread-safe.
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 
 /// Receives experiment exposures: the first time a user is evaluated into an experiment.
-/// Deduplicated per (user, experiment) over a bounded window (see ClientOptions::exposure_dedup_capacity).
-/// Called synchronously on the evaluating thread, from any thread: implementations must be
-/// thread-safe and fast (queue the event, do not send it from here). The views are valid during
-/// the call only.
+/// Deduplicated per (user, experiment) over a bounded window (see
+/// ClientOptions::exposure_dedup_capacity). Called synchronously on the evaluating thread, from any
+/// thread: implementations must be thread-safe and fast (queue the event, do not send it from
+/// here). The views are valid during the call only.
 class ExposureSink {
  public:
   virtual ~ExposureSink() = default;
   /// `user_key` is the text of the experiment's hash attribute (as bucketing saw it).
-  virtual void OnExposure(std::string_view user_key, std::int64_t experiment_id, std::int64_t variant_id,
-                          std::string_view parameter) = 0;
+  virtual void OnExposure(std::string_view user_key, std::int64_t experiment_id,
+                          std::int64_t variant_id, std::string_view parameter) = 0;
 };
 
 /// Everything a Client is configured with. Fill the fields directly, or start from the first two
@@ -68,7 +71,8 @@ struct ClientOptions {
   std::chrono::milliseconds refresh_rate{30'000};
   /// Skip the persistent cache entirely.
   bool in_memory_only = false;
-  /// Directory of the persistent cache (created when missing). One client per directory per process.
+  /// Directory of the persistent cache (created when missing). One client per directory per
+  /// process.
   std::string path = "./aurora-cache";
   LogLevel log_level = LogLevel::kInfo;
   /// Where log lines go; empty: standard error.
@@ -109,6 +113,8 @@ class ClientOption {
   std::function<void(ClientOptions&)> apply_;
 };
 
+/// Each With... option sets the ClientOptions field of the same name (documented there);
+/// WithBackoff sets backoff_initial and backoff_max, WithMaxSnapshotSize max_snapshot_bytes.
 ClientOption WithRefreshRate(std::chrono::milliseconds refresh_rate);
 ClientOption WithInMemoryOnly(bool in_memory_only);
 ClientOption WithPath(std::string path);

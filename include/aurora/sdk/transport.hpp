@@ -60,7 +60,8 @@ class Transport {
   /// `on_bytes` as it arrives. Returns the HTTP status when the stream ends (the server closed
   /// it, or `stop`), or an Error when it could not be opened or broke. The default reports
   /// streaming as unsupported, and the client then relies on polling alone.
-  virtual Result<int> Stream(const HttpRequest& request, const std::function<void(std::string_view)>& on_bytes,
+  virtual Result<int> Stream(const HttpRequest& request,
+                             const std::function<void(std::string_view)>& on_bytes,
                              std::stop_token stop) {
     (void)request;
     (void)on_bytes;

@@ -4,14 +4,14 @@
 
 #include "sdk/cache/lmdb_file_check.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
 #include <set>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace aurora::sdk {
 namespace {
@@ -60,7 +60,9 @@ struct Meta {
   std::uint64_t txnid = 0;
 };
 
-Error Bad(const std::string& why) { return Error{ErrorCode::kCorrupt, "cache file is damaged: " + why}; }
+Error Bad(const std::string& why) {
+  return Error{ErrorCode::kCorrupt, "cache file is damaged: " + why};
+}
 
 class Checker {
  public:
@@ -72,7 +74,8 @@ class Checker {
     Meta metas[2];
     std::uint64_t offset = 0;
     for (int i = 0; i < 2; ++i) {
-      if (!Read(offset, page.data(), page.size())) return Bad("meta page " + std::to_string(i) + " is missing");
+      if (!Read(offset, page.data(), page.size()))
+        return Bad("meta page " + std::to_string(i) + " is missing");
       metas[i] = ParseMeta(page.data());
       if (!metas[i].valid) return Bad("meta page " + std::to_string(i) + " is invalid");
       offset += metas[0].psize;
@@ -82,7 +85,8 @@ class Checker {
     if (psize_ < 512 || psize_ > 65536 || (psize_ & (psize_ - 1)) != 0) return Bad("bad page size");
     if (metas[0].psize != metas[1].psize) return Bad("meta pages disagree on the page size");
     last_pg_ = m.last_pg;
-    if (last_pg_ < 1 || last_pg_ >= file_size_ / psize_) return Bad("last page beyond the end of the file");
+    if (last_pg_ < 1 || last_pg_ >= file_size_ / psize_)
+      return Bad("last page beyond the end of the file");
     if (m.main_db.flags != 0) return Bad("unexpected main database flags");
     if (auto r = Tree(m.main_db, false); !r) return r;
     if (auto r = Tree(m.free_db, true); !r) return r;
@@ -94,7 +98,8 @@ class Checker {
     Meta m;
     if ((Load<std::uint16_t>(p + 10) & kMeta) == 0) return m;
     const unsigned char* meta = p + kPageHeader;
-    if (Load<std::uint32_t>(meta) != kMagic || Load<std::uint32_t>(meta + 4) != kDataVersion) return m;
+    if (Load<std::uint32_t>(meta) != kMagic || Load<std::uint32_t>(meta + 4) != kDataVersion)
+      return m;
     m.free_db = LoadDb(meta + 24);
     m.main_db = LoadDb(meta + 72);
     m.psize = m.free_db.pad;
@@ -122,7 +127,8 @@ class Checker {
   Result<void> Tree(const Db& db, bool free_list) {
     const char* name = free_list ? "free-list" : "main";
     if (db.root == kInvalidPage) {
-      if (db.depth != 0 || db.entries != 0 || db.branch_pages != 0 || db.leaf_pages != 0 || db.overflow_pages != 0) {
+      if (db.depth != 0 || db.entries != 0 || db.branch_pages != 0 || db.leaf_pages != 0 ||
+          db.overflow_pages != 0) {
         return Bad(std::string(name) + " tree: counts on an empty tree");
       }
       return {};
@@ -140,10 +146,12 @@ class Checker {
   // Checks page `pgno` at `level` (1 = root) and below; `depth` receives the leaf level.
   Result<void> Page(std::uint64_t pgno, int level, bool free_list, Counts& counts, int& depth) {
     if (level > kMaxDepth) return Bad("tree too deep");
-    if (pgno < 2 || pgno > last_pg_) return Bad("page number " + std::to_string(pgno) + " out of range");
+    if (pgno < 2 || pgno > last_pg_)
+      return Bad("page number " + std::to_string(pgno) + " out of range");
     if (!seen_.insert(pgno).second) return Bad("page " + std::to_string(pgno) + " reached twice");
     std::vector<unsigned char> p(psize_);
-    if (!Read(pgno * psize_, p.data(), psize_)) return Bad("page " + std::to_string(pgno) + " unreadable");
+    if (!Read(pgno * psize_, p.data(), psize_))
+      return Bad("page " + std::to_string(pgno) + " unreadable");
     const std::string where = "page " + std::to_string(pgno) + ": ";
     if (Load<std::uint64_t>(p.data()) != pgno) return Bad(where + "wrong page number");
     const std::uint16_t flags = Load<std::uint16_t>(p.data() + 10);
@@ -164,7 +172,8 @@ class Checker {
     }
     for (std::size_t i = 0; i < keys; ++i) {
       const std::size_t node = Load<std::uint16_t>(p.data() + kPageHeader + 2 * i);
-      if (node < upper || node + kNodeHeader > psize_) return Bad(where + "node offset out of range");
+      if (node < upper || node + kNodeHeader > psize_)
+        return Bad(where + "node offset out of range");
       const unsigned char* n = p.data() + node;
       const std::uint64_t lo = Load<std::uint16_t>(n), hi = Load<std::uint16_t>(n + 2);
       const std::uint16_t node_flags = Load<std::uint16_t>(n + 4);
@@ -177,17 +186,20 @@ class Checker {
       }
       ++counts.entries;
       const std::uint64_t dsize = lo | (hi << 16);
-      if (free_list && ksize != sizeof(std::uint64_t)) return Bad(where + "free-list key is not a transaction id");
+      if (free_list && ksize != sizeof(std::uint64_t))
+        return Bad(where + "free-list key is not a transaction id");
       if ((node_flags & ~kBigData) != 0) return Bad(where + "unexpected node flags");
       std::vector<unsigned char> big;
       const unsigned char* data = n + kNodeHeader + ksize;
       if (node_flags & kBigData) {
-        if (node + kNodeHeader + ksize + 8 > psize_) return Bad(where + "overflow pointer past the page");
+        if (node + kNodeHeader + ksize + 8 > psize_)
+          return Bad(where + "overflow pointer past the page");
         const std::uint64_t first = Load<std::uint64_t>(data);
         if (auto r = OverflowRun(first, dsize, counts); !r) return r;
         if (free_list) {
           big.resize(dsize);
-          if (!Read(first * psize_ + kPageHeader, big.data(), big.size())) return Bad(where + "overflow unreadable");
+          if (!Read(first * psize_ + kPageHeader, big.data(), big.size()))
+            return Bad(where + "overflow unreadable");
           data = big.data();
         }
       } else if (node + kNodeHeader + ksize + dsize > psize_) {
@@ -197,7 +209,8 @@ class Checker {
         // A list of free page numbers: [count, page...].
         if (dsize < sizeof(std::uint64_t)) return Bad(where + "short free-list entry");
         const std::uint64_t count = Load<std::uint64_t>(data);
-        if (count > (dsize / sizeof(std::uint64_t)) - 1) return Bad(where + "free-list count past its entry");
+        if (count > (dsize / sizeof(std::uint64_t)) - 1)
+          return Bad(where + "free-list count past its entry");
         for (std::uint64_t k = 1; k <= count; ++k) {
           const std::uint64_t free_page = Load<std::uint64_t>(data + k * sizeof(std::uint64_t));
           if (free_page < 2 || free_page > last_pg_) return Bad(where + "free page out of range");
@@ -219,7 +232,8 @@ class Checker {
       return Bad("overflow run of page " + std::to_string(first) + " does not fit its value");
     }
     for (std::uint64_t q = first; q < first + pages; ++q) {
-      if (!seen_.insert(q).second) return Bad("overflow page " + std::to_string(q) + " reached twice");
+      if (!seen_.insert(q).second)
+        return Bad("overflow page " + std::to_string(q) + " reached twice");
     }
     counts.overflow += pages;
     return {};

@@ -1,11 +1,11 @@
 #include "sdk/cache/lmdb_kv_store.hpp"
 
-#include <lmdb.h>
-#include <sys/stat.h>
-
 #include <filesystem>
 #include <set>
 #include <system_error>
+
+#include <lmdb.h>
+#include <sys/stat.h>
 
 #include "sdk/cache/lmdb_file_check.hpp"
 
@@ -30,12 +30,14 @@ std::set<std::string>& OpenDirectories() {
   return directories;
 }
 
-std::string LmdbMessage(const char* what, int rc) { return std::string(what) + ": " + mdb_strerror(rc); }
+std::string LmdbMessage(const char* what, int rc) {
+  return std::string(what) + ": " + mdb_strerror(rc);
+}
 
 bool IsCorruption(int rc) {
-  return rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ||
-         rc == MDB_BAD_TXN || rc == MDB_BAD_VALSIZE || rc == MDB_BAD_DBI || rc == MDB_INCOMPATIBLE ||
-         rc == MDB_CURSOR_FULL;
+  return rc == MDB_CORRUPTED || rc == MDB_PAGE_NOTFOUND || rc == MDB_INVALID ||
+         rc == MDB_VERSION_MISMATCH || rc == MDB_BAD_TXN || rc == MDB_BAD_VALSIZE ||
+         rc == MDB_BAD_DBI || rc == MDB_INCOMPATIBLE || rc == MDB_CURSOR_FULL;
 }
 
 /// A read-only transaction aborted on scope exit.
@@ -63,16 +65,20 @@ class ReadTxn {
 
 }  // namespace
 
-Result<std::unique_ptr<LmdbKvStore>> LmdbKvStore::Open(const std::string& directory, std::size_t map_size) {
+Result<std::unique_ptr<LmdbKvStore>> LmdbKvStore::Open(const std::string& directory,
+                                                       std::size_t map_size) {
   std::error_code ec;
   std::filesystem::create_directories(directory, ec);
-  if (ec) return Error{ErrorCode::kUnavailable, "cannot create cache directory " + directory + ": " + ec.message()};
+  if (ec)
+    return Error{ErrorCode::kUnavailable,
+                 "cannot create cache directory " + directory + ": " + ec.message()};
   std::string canonical = std::filesystem::weakly_canonical(directory, ec).string();
   if (ec) canonical = directory;
   {
     std::lock_guard lock(g_open_mutex);
     if (!OpenDirectories().insert(canonical).second) {
-      return Error{ErrorCode::kConflict, "cache directory " + directory + " is already open in this process"};
+      return Error{ErrorCode::kConflict,
+                   "cache directory " + directory + " is already open in this process"};
     }
   }
   std::unique_ptr<LmdbKvStore> store(new LmdbKvStore(directory, canonical, map_size));
@@ -81,7 +87,9 @@ Result<std::unique_ptr<LmdbKvStore>> LmdbKvStore::Open(const std::string& direct
 }
 
 LmdbKvStore::LmdbKvStore(std::string directory, std::string registered_as, std::size_t map_size)
-    : directory_(std::move(directory)), registered_as_(std::move(registered_as)), map_size_(map_size) {}
+    : directory_(std::move(directory)),
+      registered_as_(std::move(registered_as)),
+      map_size_(map_size) {}
 
 LmdbKvStore::~LmdbKvStore() {
   CloseEnvironment();
@@ -117,7 +125,8 @@ Result<void> LmdbKvStore::TryOpen() {
     return Error{ErrorCode::kUnavailable, LmdbMessage("mdb_env_create", rc)};
   }
   mdb_env_set_mapsize(env_, map_size_);
-  if (auto checked = CheckLmdbFile((std::filesystem::path(directory_) / "data.mdb").string()); !checked) {
+  if (auto checked = CheckLmdbFile((std::filesystem::path(directory_) / "data.mdb").string());
+      !checked) {
     CloseEnvironment();
     return std::move(checked).error();
   }
@@ -127,7 +136,8 @@ Result<void> LmdbKvStore::TryOpen() {
   if (rc != 0) {
     CloseEnvironment();
     const bool corrupt = IsCorruption(rc) || rc == EINVAL || rc == EFBIG || rc == ENOMEM;
-    return Error{corrupt ? ErrorCode::kCorrupt : ErrorCode::kUnavailable, LmdbMessage("cannot open cache", rc)};
+    return Error{corrupt ? ErrorCode::kCorrupt : ErrorCode::kUnavailable,
+                 LmdbMessage("cannot open cache", rc)};
   }
   // Bound everything LMDB can reach before any page is read (mdb_env_open reads only the
   // two meta pages, with pread).
@@ -142,11 +152,13 @@ Result<void> LmdbKvStore::TryOpen() {
   const std::size_t file_size = have_file ? static_cast<std::size_t>(file.st_size) : 0;
   const std::size_t map_size = info.me_mapsize;
   const bool psize_ok = psize >= 512 && psize <= 65536 && (psize & (psize - 1)) == 0;
-  const bool fits = psize_ok && map_size <= file_size && UsedFitsSafely(info.me_last_pgno, psize, map_size);
+  const bool fits =
+      psize_ok && map_size <= file_size && UsedFitsSafely(info.me_last_pgno, psize, map_size);
   if (!fits) {
     CloseEnvironment();
-    return Error{ErrorCode::kCorrupt, "cache file structure is damaged (page " + std::to_string(info.me_last_pgno) +
-                                          " of page size " + std::to_string(psize) + " beyond a file of " +
+    return Error{ErrorCode::kCorrupt, "cache file structure is damaged (page " +
+                                          std::to_string(info.me_last_pgno) + " of page size " +
+                                          std::to_string(psize) + " beyond a file of " +
                                           std::to_string(file_size) + " bytes)"};
   }
   ReadTxn txn(env_);
@@ -174,14 +186,16 @@ Result<std::optional<std::string>> LmdbKvStore::Get(std::string_view key) {
   if (env_ == nullptr) return Error{ErrorCode::kUnavailable, "cache is not open"};
   if (needs_reset_) return Error{ErrorCode::kCorrupt, "cache file is damaged"};
   ReadTxn txn(env_);
-  if (txn.rc() != 0) return Error{ErrorCode::kUnavailable, LmdbMessage("cannot read cache", txn.rc())};
+  if (txn.rc() != 0)
+    return Error{ErrorCode::kUnavailable, LmdbMessage("cannot read cache", txn.rc())};
   MDB_val k{key.size(), const_cast<char*>(key.data())};
   MDB_val v{};
   const int rc = mdb_get(txn.get(), dbi_, &k, &v);
   if (rc == MDB_NOTFOUND) return std::optional<std::string>();
   if (rc != 0) {
     needs_reset_ = needs_reset_ || IsCorruption(rc);
-    return Error{IsCorruption(rc) ? ErrorCode::kCorrupt : ErrorCode::kUnavailable, LmdbMessage("cannot read cache", rc)};
+    return Error{IsCorruption(rc) ? ErrorCode::kCorrupt : ErrorCode::kUnavailable,
+                 LmdbMessage("cannot read cache", rc)};
   }
   // LMDB does not check a value's length against the file. The value starts inside the reachable
   // pages; a length no larger than all pages in use keeps its end inside the map.
@@ -214,7 +228,8 @@ Result<void> LmdbKvStore::Put(std::string_view key, std::string_view value) {
   if (int rc = mdb_put(txn, dbi_, &k, &v, 0); rc != 0) {
     mdb_txn_abort(txn);
     needs_reset_ = IsCorruption(rc);
-    return Error{rc == MDB_MAP_FULL ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable, LmdbMessage("cannot write cache", rc)};
+    return Error{rc == MDB_MAP_FULL ? ErrorCode::kInvalidArgument : ErrorCode::kUnavailable,
+                 LmdbMessage("cannot write cache", rc)};
   }
   if (int rc = mdb_txn_commit(txn); rc != 0) {
     needs_reset_ = IsCorruption(rc);

@@ -22,14 +22,16 @@ namespace aurora::sdk {
 /// anything is read the pages in use are checked to fill at most half the map, less a margin:
 /// LMDB refuses page numbers past the last one in use, and node offsets within a page are 16-bit,
 /// so everything it can reach lies inside the file. A value's length is checked against the pages
-/// in use before it is copied. The map is therefore sized at several times the largest value. A file that fails these checks, or that LMDB reports as corrupt, is renamed to
-/// data.mdb.corrupt and replaced by an empty one. Values carry their own checksum a level up.
-/// One instance per directory per process (LMDB's rule); a second Open of the same directory fails.
+/// in use before it is copied. The map is therefore sized at several times the largest value. A
+/// file that fails these checks, or that LMDB reports as corrupt, is renamed to data.mdb.corrupt
+/// and replaced by an empty one. Values carry their own checksum a level up. One instance per
+/// directory per process (LMDB's rule); a second Open of the same directory fails.
 class LmdbKvStore final : public KvStore {
  public:
   static constexpr std::size_t kDefaultMapSize = std::size_t{128} << 20;
 
-  static Result<std::unique_ptr<LmdbKvStore>> Open(const std::string& directory, std::size_t map_size = kDefaultMapSize);
+  static Result<std::unique_ptr<LmdbKvStore>> Open(const std::string& directory,
+                                                   std::size_t map_size = kDefaultMapSize);
   ~LmdbKvStore() override;
   LmdbKvStore(const LmdbKvStore&) = delete;
   LmdbKvStore& operator=(const LmdbKvStore&) = delete;

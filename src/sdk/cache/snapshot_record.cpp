@@ -1,8 +1,8 @@
 #include "sdk/cache/snapshot_record.hpp"
 
-#include <openssl/evp.h>
-
 #include <charconv>
+
+#include <openssl/evp.h>
 
 namespace aurora::sdk {
 namespace {
@@ -10,7 +10,9 @@ namespace {
 constexpr std::string_view kMagic = "AURORA-SNAPSHOT 1 ";
 constexpr std::size_t kHexLength = 64;
 
-Error Corrupt(std::string message) { return Error{ErrorCode::kCorrupt, "cached snapshot: " + std::move(message)}; }
+Error Corrupt(std::string message) {
+  return Error{ErrorCode::kCorrupt, "cached snapshot: " + std::move(message)};
+}
 
 // Splits off the text up to the next '\n'; false when there is none.
 bool NextLine(std::string_view& rest, std::string_view& line) {
@@ -26,7 +28,8 @@ bool NextLine(std::string_view& rest, std::string_view& line) {
 std::string Sha256Hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    return {};
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(length * 2);
@@ -56,7 +59,8 @@ std::string EncodeSnapshotRecord(const CachedSnapshot& snapshot) {
 Result<CachedSnapshot> DecodeSnapshotRecord(std::string_view record) {
   if (!record.starts_with(kMagic)) return Corrupt("unknown header");
   record.remove_prefix(kMagic.size());
-  if (record.size() < kHexLength + 1 || record[kHexLength] != '\n') return Corrupt("malformed checksum line");
+  if (record.size() < kHexLength + 1 || record[kHexLength] != '\n')
+    return Corrupt("malformed checksum line");
   const std::string_view checksum = record.substr(0, kHexLength);
   const std::string_view body = record.substr(kHexLength + 1);
   if (Sha256Hex(body) != checksum) return Corrupt("checksum mismatch");
@@ -65,7 +69,8 @@ Result<CachedSnapshot> DecodeSnapshotRecord(std::string_view record) {
   std::string_view etag;
   if (!NextLine(rest, revision_text) || !NextLine(rest, etag)) return Corrupt("truncated header");
   CachedSnapshot out;
-  const auto [end, ec] = std::from_chars(revision_text.data(), revision_text.data() + revision_text.size(), out.revision);
+  const auto [end, ec] = std::from_chars(revision_text.data(),
+                                         revision_text.data() + revision_text.size(), out.revision);
   if (ec != std::errc() || end != revision_text.data() + revision_text.size() || out.revision < 0) {
     return Corrupt("bad revision");
   }

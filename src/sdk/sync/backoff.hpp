@@ -17,7 +17,8 @@ inline std::chrono::milliseconds BackoffDelay(int failures, std::chrono::millise
   base = std::min(base, max);
   random01 = std::clamp(random01, 0.0, 1.0);
   const auto half = base / 2;
-  return half + std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>((base - half).count()) * random01));
+  return half + std::chrono::milliseconds(static_cast<std::int64_t>(
+                    static_cast<double>((base - half).count()) * random01));
 }
 
 }  // namespace aurora::sdk

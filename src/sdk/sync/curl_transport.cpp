@@ -1,11 +1,11 @@
 #include "sdk/sync/curl_transport.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <string>
+
+#include <curl/curl.h>
 
 namespace aurora::sdk {
 namespace {
@@ -59,10 +59,12 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return n;
   std::string name(line.substr(0, colon));
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   t.headers.emplace_back(std::move(name), std::string(value));
   return n;
 }
@@ -71,7 +73,8 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
 class HeaderList {
  public:
   explicit HeaderList(const std::vector<std::pair<std::string, std::string>>& headers) {
-    for (const auto& [name, value] : headers) list_ = curl_slist_append(list_, (name + ": " + value).c_str());
+    for (const auto& [name, value] : headers)
+      list_ = curl_slist_append(list_, (name + ": " + value).c_str());
   }
   ~HeaderList() { curl_slist_free_all(list_); }
   HeaderList(const HeaderList&) = delete;
@@ -82,28 +85,34 @@ class HeaderList {
   curl_slist* list_ = nullptr;
 };
 
-void Configure(CURL* easy, const HttpRequest& request, Transfer& transfer, const HeaderList& headers, char* error_buffer) {
+void Configure(CURL* easy, const HttpRequest& request, Transfer& transfer,
+               const HeaderList& headers, char* error_buffer) {
   curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "gzip");  // sends the header and decodes
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);               // threads: no SIGALRM for timeouts
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);             // threads: no SIGALRM for timeouts
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 3L);
   curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(1, request.connect_timeout.count())));
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<std::int64_t>(0, request.timeout.count())));
+  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max<std::int64_t>(1, request.connect_timeout.count())));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(std::max<std::int64_t>(0, request.timeout.count())));
   if (request.idle_timeout.count() > 0) {
     // curl measures stalls in whole seconds: less than 1 byte per second for that long fails.
     curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<std::int64_t>(1, (request.idle_timeout.count() + 999) / 1000)));
+    curl_easy_setopt(
+        easy, CURLOPT_LOW_SPEED_TIME,
+        static_cast<long>(std::max<std::int64_t>(1, (request.idle_timeout.count() + 999) / 1000)));
   }
   if (request.max_body_bytes != 0) {
     // Refuses early when Content-Length (of the encoded body) already says too much.
-    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_body_bytes));
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(request.max_body_bytes));
   }
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
@@ -117,7 +126,8 @@ void Configure(CURL* easy, const HttpRequest& request, Transfer& transfer, const
 /// Runs one transfer on `multi`, returning early when `stop` is requested.
 Result<void> Perform(CURLM* multi, CURL* easy, const HttpRequest& request, const Transfer& transfer,
                      const char* error_buffer, std::stop_token stop) {
-  if (curl_multi_add_handle(multi, easy) != CURLM_OK) return Error{ErrorCode::kInternal, "curl_multi_add_handle failed"};
+  if (curl_multi_add_handle(multi, easy) != CURLM_OK)
+    return Error{ErrorCode::kInternal, "curl_multi_add_handle failed"};
   CURLcode result = CURLE_OK;
   bool finished = false;
   bool cancelled = false;
@@ -148,9 +158,11 @@ Result<void> Perform(CURLM* multi, CURL* easy, const HttpRequest& request, const
   if (!finished) return Error{ErrorCode::kInternal, where + "transfer did not complete"};
   if (result == CURLE_OK) return {};
   if (transfer.too_large || result == CURLE_FILESIZE_EXCEEDED) {
-    return Error{ErrorCode::kUnavailable, where + "response larger than " + std::to_string(request.max_body_bytes) + " bytes"};
+    return Error{ErrorCode::kUnavailable, where + "response larger than " +
+                                              std::to_string(request.max_body_bytes) + " bytes"};
   }
-  const std::string detail = error_buffer[0] != '\0' ? std::string(error_buffer) : std::string(curl_easy_strerror(result));
+  const std::string detail =
+      error_buffer[0] != '\0' ? std::string(error_buffer) : std::string(curl_easy_strerror(result));
   return Error{ErrorCode::kUnavailable, where + detail};
 }
 
@@ -171,13 +183,15 @@ Result<HttpResponse> CurlTransport::Get(const HttpRequest& request, std::stop_to
   std::lock_guard lock(get_mutex_);
   auto* easy = static_cast<CURL*>(get_easy_);
   auto* multi = static_cast<CURLM*>(get_multi_);
-  if (easy == nullptr || multi == nullptr) return Error{ErrorCode::kInternal, "curl could not be initialized"};
+  if (easy == nullptr || multi == nullptr)
+    return Error{ErrorCode::kInternal, "curl could not be initialized"};
   curl_easy_reset(easy);  // keeps the connection cache (in `multi`) and DNS cache
   Transfer transfer;
   char error_buffer[CURL_ERROR_SIZE] = {};
   const HeaderList headers(request.headers);
   Configure(easy, request, transfer, headers, error_buffer);
-  if (auto done = Perform(multi, easy, request, transfer, error_buffer, stop); !done) return std::move(done).error();
+  if (auto done = Perform(multi, easy, request, transfer, error_buffer, stop); !done)
+    return std::move(done).error();
   HttpResponse response;
   long status = 0;
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
@@ -187,7 +201,8 @@ Result<HttpResponse> CurlTransport::Get(const HttpRequest& request, std::stop_to
   return response;
 }
 
-Result<int> CurlTransport::Stream(const HttpRequest& request, const std::function<void(std::string_view)>& on_bytes,
+Result<int> CurlTransport::Stream(const HttpRequest& request,
+                                  const std::function<void(std::string_view)>& on_bytes,
                                   std::stop_token stop) {
   CURL* easy = curl_easy_init();
   CURLM* multi = curl_multi_init();

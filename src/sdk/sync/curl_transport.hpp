@@ -18,7 +18,8 @@ class CurlTransport final : public Transport {
   CurlTransport& operator=(const CurlTransport&) = delete;
 
   Result<HttpResponse> Get(const HttpRequest& request, std::stop_token stop) override;
-  Result<int> Stream(const HttpRequest& request, const std::function<void(std::string_view)>& on_bytes,
+  Result<int> Stream(const HttpRequest& request,
+                     const std::function<void(std::string_view)>& on_bytes,
                      std::stop_token stop) override;
 
  private:

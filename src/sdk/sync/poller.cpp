@@ -7,7 +7,8 @@
 
 namespace aurora::sdk {
 
-Poller::Poller(SyncSchedule schedule, Attempt attempt) : schedule_(schedule), attempt_(std::move(attempt)) {}
+Poller::Poller(SyncSchedule schedule, Attempt attempt)
+    : schedule_(schedule), attempt_(std::move(attempt)) {}
 
 Poller::~Poller() { Stop(); }
 
@@ -67,8 +68,9 @@ void Poller::Run(std::stop_token stop) {
     }
     cv_.notify_all();
     failures = ok ? 0 : failures + 1;
-    const auto delay = ok ? schedule_.refresh_rate
-                          : BackoffDelay(failures, schedule_.backoff_initial, schedule_.backoff_max, unit(random));
+    const auto delay =
+        ok ? schedule_.refresh_rate
+           : BackoffDelay(failures, schedule_.backoff_initial, schedule_.backoff_max, unit(random));
     std::unique_lock lock(mutex_);
     cv_.wait_for(lock, stop, delay, [this] { return wake_; });
   }

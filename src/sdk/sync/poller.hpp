@@ -33,7 +33,7 @@ class Poller {
   void Start();
   /// Requests stop (interrupting a transfer in progress) and joins. Idempotent.
   void Stop();
-  /// Runs an attempt now instead of at the next scheduled time.
+  /// Runs an attempt now instead of at the next scheduled time; nothing while stopped.
   void Wake();
   /// Waits until the first attempt since Start finished, Stop was called, or `timeout`
   /// passed; true when the attempt finished.

@@ -11,13 +11,15 @@ std::string JoinUrl(std::string_view endpoint_url, std::string_view path) {
   return url;
 }
 
-FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std::string_view etag, std::stop_token stop) {
+FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std::string_view etag,
+                          std::stop_token stop) {
   FetchResult out;
   HttpRequest request;
   request.url = JoinUrl(options.endpoint_url, "/api/v1/sdk/config");
   request.headers.emplace_back("Accept", "application/json");
   if (!etag.empty()) request.headers.emplace_back("If-None-Match", std::string(etag));
-  if (!options.sdk_key.empty()) request.headers.emplace_back("Authorization", "Bearer " + options.sdk_key);
+  if (!options.sdk_key.empty())
+    request.headers.emplace_back("Authorization", "Bearer " + options.sdk_key);
   request.timeout = options.timeout;
   request.connect_timeout = options.timeout;
   request.max_body_bytes = options.max_bytes;
@@ -34,11 +36,13 @@ FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std
   }
   if (status == 401 || status == 403) {
     out.error = ClientError(ErrorKind::kConfiguration,
-                            "GET " + request.url + ": the server refused the SDK key (HTTP " + std::to_string(status) + ")");
+                            "GET " + request.url + ": the server refused the SDK key (HTTP " +
+                                std::to_string(status) + ")");
     return out;
   }
   if (status != 200) {
-    out.error = ClientError(ErrorKind::kNetwork, "GET " + request.url + ": HTTP " + std::to_string(status));
+    out.error =
+        ClientError(ErrorKind::kNetwork, "GET " + request.url + ": HTTP " + std::to_string(status));
     return out;
   }
   if (options.max_bytes != 0 && response->body.size() > options.max_bytes) {
@@ -48,14 +52,16 @@ FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std
   }
   auto loaded = engine::LoadSnapshot(response->body);
   if (!loaded) {
-    out.error = ClientError(ErrorKind::kConfiguration,
-                            "GET " + request.url + ": the snapshot cannot be loaded: " + loaded.error().ToString());
+    out.error = ClientError(
+        ErrorKind::kConfiguration,
+        "GET " + request.url + ": the snapshot cannot be loaded: " + loaded.error().ToString());
     return out;
   }
   out.status = FetchResult::Status::kFetched;
   out.snapshot = std::move(*loaded);
   const std::string_view header = response->Header("etag");
-  out.etag = header.empty() ? "\"" + std::to_string(out.snapshot->revision) + "\"" : std::string(header);
+  out.etag =
+      header.empty() ? "\"" + std::to_string(out.snapshot->revision) + "\"" : std::string(header);
   out.json = std::move(response->body);
   return out;
 }

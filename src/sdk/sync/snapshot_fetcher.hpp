@@ -9,6 +9,7 @@
 
 #include "aurora/sdk/client_error.hpp"
 #include "aurora/sdk/transport.hpp"
+
 #include "engine/compiled_snapshot.hpp"
 
 namespace aurora::sdk {
@@ -26,15 +27,16 @@ struct FetchResult {
   Status status = Status::kFailed;
   std::shared_ptr<const engine::CompiledSnapshot> snapshot;  // kFetched: loaded and validated
   std::string etag;                                          // kFetched: to send back next time
-  std::string json;                                          // kFetched: the document, for the cache
-  ClientError error;                                         // kFailed
+  std::string json;   // kFetched: the document, for the cache
+  ClientError error;  // kFailed
 };
 
 /// GET {endpoint}/api/v1/sdk/config with If-None-Match `etag` (when not empty), then loads the
 /// body with engine::LoadSnapshot. A transport error, a status other than 200/304, an oversized
 /// body or a document the engine refuses is kFailed with a kNetwork or kConfiguration error.
 /// Does not compare revisions (the caller knows what it has).
-FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std::string_view etag, std::stop_token stop);
+FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std::string_view etag,
+                          std::stop_token stop);
 
 /// The URL of `path` under `endpoint_url` ("http://h:1/" + "/api/..." → "http://h:1/api/...").
 std::string JoinUrl(std::string_view endpoint_url, std::string_view path);

@@ -19,7 +19,8 @@ struct SseEvent {
 /// event in progress, so a broken stream cannot grow memory without bound. Not thread-safe.
 class SseParser {
  public:
-  explicit SseParser(std::function<void(const SseEvent&)> on_event, std::size_t max_line = 1u << 20);
+  explicit SseParser(std::function<void(const SseEvent&)> on_event,
+                     std::size_t max_line = 1u << 20);
 
   void Feed(std::string_view bytes);
   /// Drops any partial line or event (for a new connection).

@@ -16,7 +16,8 @@ std::int64_t AnnouncedRevision(std::string_view id, std::string_view data) {
   const auto doc = nlohmann::json::parse(data, nullptr, false);
   if (doc.is_object()) {
     const auto it = doc.find("revision");
-    if (it != doc.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) return it->get<std::int64_t>();
+    if (it != doc.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0)
+      return it->get<std::int64_t>();
   }
   std::int64_t revision = -1;
   const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), revision);
@@ -24,11 +25,14 @@ std::int64_t AnnouncedRevision(std::string_view id, std::string_view data) {
   return -1;
 }
 
-StreamListener::StreamListener(Transport& transport, HttpRequest request, std::function<void(std::int64_t)> on_revision,
-                               SyncSchedule backoff, Logger& logger)
+StreamListener::StreamListener(Transport& transport, HttpRequest request,
+                               std::function<void(std::int64_t)> on_revision,
+                               std::function<std::int64_t()> known_revision, SyncSchedule backoff,
+                               Logger& logger)
     : transport_(transport),
       request_(std::move(request)),
       on_revision_(std::move(on_revision)),
+      known_revision_(std::move(known_revision)),
       backoff_(backoff),
       logger_(logger) {}
 
@@ -57,14 +61,20 @@ void StreamListener::Run(std::stop_token stop) {
     const std::int64_t revision = AnnouncedRevision(event.id, event.data);
     if (revision >= 0) on_revision_(revision);
   });
-  const std::function<void(std::string_view)> feed = [&](std::string_view bytes) { parser.Feed(bytes); };
+  const std::function<void(std::string_view)> feed = [&](std::string_view bytes) {
+    parser.Feed(bytes);
+  };
   int failures = 0;
   while (!stop.stop_requested()) {
     parser.Reset();
     got_event = false;
     Result<int> ended = Error{ErrorCode::kInternal, "not run"};
     try {
-      ended = transport_.Stream(request_, feed, stop);
+      HttpRequest request = request_;
+      if (const std::int64_t known = known_revision_ ? known_revision_() : 0; known > 0) {
+        request.headers.emplace_back("Last-Event-ID", std::to_string(known));
+      }
+      ended = transport_.Stream(request, feed, stop);
     } catch (const std::exception& e) {
       ended = Error{ErrorCode::kInternal, e.what()};
     } catch (...) {
@@ -75,7 +85,8 @@ void StreamListener::Run(std::stop_token stop) {
     std::chrono::milliseconds delay;
     if (ended && (*ended == 404 || *ended == 405 || *ended == 501)) {
       logger_.LogOnce(LogLevel::kInfo, "stream-missing",
-                      "the server has no event stream (HTTP " + std::to_string(*ended) + "); relying on polling");
+                      "the server has no event stream (HTTP " + std::to_string(*ended) +
+                          "); relying on polling");
       delay = backoff_.backoff_max;
     } else {
       ++failures;

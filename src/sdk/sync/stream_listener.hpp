@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "aurora/sdk/transport.hpp"
+
 #include "sdk/log.hpp"
 #include "sdk/sync/poller.hpp"
 
@@ -15,11 +16,14 @@ namespace aurora::sdk {
 
 /// Listens to GET {endpoint}/api/v1/sdk/stream (Server-Sent Events) on a background thread and
 /// reports each announced revision; reconnects with backoff, and when the server has no stream
-/// (404) tries again only every `backoff_max`. Thread-safe; the destructor stops and joins.
+/// (404) tries again only every `backoff_max`. Each connection sends `Last-Event-ID: <known
+/// revision>` (when > 0), so the server does not resend a snapshot the client already has.
+/// Thread-safe; the destructor stops and joins.
 class StreamListener {
  public:
-  StreamListener(Transport& transport, HttpRequest request, std::function<void(std::int64_t revision)> on_revision,
-                 SyncSchedule backoff, Logger& logger);
+  StreamListener(Transport& transport, HttpRequest request,
+                 std::function<void(std::int64_t revision)> on_revision,
+                 std::function<std::int64_t()> known_revision, SyncSchedule backoff, Logger& logger);
   ~StreamListener();
   StreamListener(const StreamListener&) = delete;
   StreamListener& operator=(const StreamListener&) = delete;
@@ -34,6 +38,7 @@ class StreamListener {
   Transport& transport_;
   const HttpRequest request_;
   const std::function<void(std::int64_t)> on_revision_;
+  const std::function<std::int64_t()> known_revision_;
   const SyncSchedule backoff_;
   Logger& logger_;
   std::mutex mutex_;  // for waiting between connections
