@@ -433,11 +433,8 @@ void HttpServer::Impl::Done(const Request& request, const Response& response,
 asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
   for (;;) {
     error_code ec;
-    // With one I/O thread every handler already runs serially: a strand would only add a hop.
     tcp::socket socket = co_await acceptor->async_accept(
-        options.io_threads == 1 ? asio::any_io_executor(io->get_executor())
-                                : asio::any_io_executor(asio::make_strand(*io)),
-        asio::redirect_error(kAwaitable, ec));
+        asio::any_io_executor(asio::make_strand(*io)), asio::redirect_error(kAwaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping || !acceptor->is_open()) co_return;
       Log("http: accept failed: " + ec.message());
