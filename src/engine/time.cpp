@@ -58,6 +58,10 @@ std::optional<Timestamp> ParseRfc3339(std::string_view s) {
   if (pos != s.size()) return std::nullopt;
   const auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + microseconds{micros} -
                  minutes{offset_minutes};
+  // Only instants whose UTC form is again a valid RFC 3339 date (years 0001-9999) round-trip.
+  static const auto kFirst = sys_days{year{1} / January / 1};
+  static const auto kEnd = sys_days{year{10000} / January / 1};
+  if (t < kFirst || t >= kEnd) return std::nullopt;
   return time_point_cast<microseconds>(t);
 }
 

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aurora/result.hpp"
+
 #include "store/database.hpp"
 
 namespace aurora::jobs {
@@ -31,8 +32,8 @@ std::optional<JobState> ParseJobState(std::string_view name);
 /// One row of the jobs table. Times are microseconds since the Unix epoch.
 struct Job {
   std::int64_t id = 0;
-  std::string kind;  // selects the handler: "publish"
-  std::string key;   // the coalescing unit: "publish:s3"
+  std::string kind;           // selects the handler: "publish"
+  std::string key;            // the coalescing unit: "publish:s3"
   std::int64_t revision = 0;  // the newest revision the job must cover
   JobState state = JobState::kPending;
   int attempts = 0;  // claims so far (the current one included while running)
@@ -82,7 +83,8 @@ enum class EnqueueOutcome {
 /// Enqueues in the caller's write transaction (its commit or rollback decides). Writers must be
 /// serialized against each other (the revision lock does it), as two concurrent inserts of one
 /// key would collide on the unique index (kConflict).
-Result<EnqueueOutcome> Enqueue(store::Transaction& tx, const EnqueueRequest& request, std::int64_t now);
+Result<EnqueueOutcome> Enqueue(store::Transaction& tx, const EnqueueRequest& request,
+                               std::int64_t now);
 
 /// Thread-safe: each call runs its own transaction.
 class JobQueue {
@@ -100,11 +102,12 @@ class JobQueue {
   Result<bool> AnyDue(std::int64_t now);
   /// The earliest run_at of the pending jobs; nullopt when there are none.
   Result<std::optional<std::int64_t>> NextRunAt();
-  /// Ends a successful run that covered `done_revision`: succeeded, or pending again at once
-  /// when an enqueue raised the job's revision past it meanwhile. kConflict when `job` is no
-  /// longer this worker's (its lease ran out and it was reclaimed). The new state.
-  Result<JobState> Complete(const Job& job, std::int64_t done_revision, const std::string& result_json,
-                            std::int64_t now);
+  /// Ends a successful run that covered `done_revision`: succeeded, or pending again (from
+  /// `rerun_at`) when an enqueue raised the job's revision past it meanwhile. kConflict when
+  /// `job` is no longer this worker's (its lease ran out and it was reclaimed). The new state.
+  Result<JobState> Complete(const Job& job, std::int64_t done_revision,
+                            const std::string& result_json, std::int64_t now,
+                            std::int64_t rerun_at = 0);
   /// Ends a failed run: pending after the backoff, or dead when attempts are spent. kConflict
   /// as for Complete. The new state.
   Result<JobState> Fail(const Job& job, const std::string& error, std::int64_t now);
@@ -130,7 +133,7 @@ class JobQueue {
 };
 
 /// Lists jobs in a read transaction of `db` (for GET /api/v1/jobs).
-Result<std::vector<Job>> ListJobs(store::Database& db, std::optional<JobState> state, std::int64_t after_id,
-                                  int limit);
+Result<std::vector<Job>> ListJobs(store::Database& db, std::optional<JobState> state,
+                                  std::int64_t after_id, int limit);
 
 }  // namespace aurora::jobs

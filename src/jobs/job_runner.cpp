@@ -1,9 +1,9 @@
 #include "jobs/job_runner.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <random>
+
+#include <unistd.h>
 
 namespace aurora::jobs {
 namespace {
@@ -24,16 +24,20 @@ JobRunner::JobRunner(JobQueue& queue, RunnerOptions options)
   if (options_.workers < 1) options_.workers = 1;
   if (!options_.now) {
     options_.now = [] {
-      return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+      return std::chrono::time_point_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now());
     };
   }
 }
 
 JobRunner::~JobRunner() { Stop(); }
 
-void JobRunner::Handle(std::string kind, JobHandler handler) { handlers_[std::move(kind)] = std::move(handler); }
+void JobRunner::Handle(std::string kind, JobHandler handler) {
+  handlers_[std::move(kind)] = std::move(handler);
+}
 
-void JobRunner::Every(std::string name, std::chrono::milliseconds interval, std::function<Result<void>()> task) {
+void JobRunner::Every(std::string name, std::chrono::milliseconds interval,
+                      std::function<Result<void>()> task) {
   recurring_.push_back(Recurring{std::move(name), interval, std::move(task), {}});
 }
 
@@ -114,8 +118,10 @@ std::chrono::milliseconds JobRunner::IdleWait() {
   auto next = queue_.NextRunAt();
   if (!next || !*next) return options_.poll_interval;
   const auto until = std::chrono::microseconds(**next - NowMicros());
-  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(std::max(until, std::chrono::microseconds(0)));
-  return std::clamp(wait, std::chrono::milliseconds(1), std::max(options_.poll_interval, std::chrono::milliseconds(1)));
+  const auto wait =
+      std::chrono::ceil<std::chrono::milliseconds>(std::max(until, std::chrono::microseconds(0)));
+  return std::clamp(wait, std::chrono::milliseconds(1),
+                    std::max(options_.poll_interval, std::chrono::milliseconds(1)));
 }
 
 JobRunner::Step JobRunner::RunOne(const std::string& worker, std::stop_token stop) {
@@ -134,11 +140,13 @@ JobRunner::Step JobRunner::RunOne(const std::string& worker, std::stop_token sto
   if (!*claimed) return Step::kIdle;  // another worker was quicker
   const Job job = std::move(**claimed);
   attempts_.fetch_add(1);
-  const LogFields fields = {{"job", std::to_string(job.id)},
-                            {"key", job.key},
-                            {"attempt", std::to_string(job.attempts) + "/" + std::to_string(job.max_attempts)}};
+  const LogFields fields = {
+      {"job", std::to_string(job.id)},
+      {"key", job.key},
+      {"attempt", std::to_string(job.attempts) + "/" + std::to_string(job.max_attempts)}};
 
-  Result<JobOutcome> outcome = Error{ErrorCode::kInternal, "no handler for job kind \"" + job.kind + "\""};
+  Result<JobOutcome> outcome =
+      Error{ErrorCode::kInternal, "no handler for job kind \"" + job.kind + "\""};
   if (auto it = handlers_.find(job.kind); it != handlers_.end()) {
     try {
       outcome = it->second(job, stop);
@@ -150,17 +158,24 @@ JobRunner::Step JobRunner::RunOne(const std::string& worker, std::stop_token sto
   if (stop.stop_requested() && !outcome) {
     // Interrupted by shutdown, not a failure of the job: give it back for the next worker.
     if (auto r = queue_.Release(job, NowMicros()); !r) {
-      Log(LogSeverity::kWarn, "cannot release a job", {{"job", std::to_string(job.id)}, {"error", r.error().message}});
+      Log(LogSeverity::kWarn, "cannot release a job",
+          {{"job", std::to_string(job.id)}, {"error", r.error().message}});
     }
     return Step::kRan;
   }
   if (outcome) {
-    auto state = queue_.Complete(job, outcome->revision, outcome->result_json, NowMicros());
+    const std::int64_t now_done = NowMicros();
+    auto state = queue_.Complete(
+        job, outcome->revision, outcome->result_json, now_done,
+        now_done +
+            std::chrono::duration_cast<std::chrono::microseconds>(outcome->rerun_delay).count());
     if (!state) {
-      Log(LogSeverity::kWarn, "cannot complete a job", {{"job", std::to_string(job.id)}, {"error", state.error().message}});
+      Log(LogSeverity::kWarn, "cannot complete a job",
+          {{"job", std::to_string(job.id)}, {"error", state.error().message}});
     } else {
       succeeded_.fetch_add(1);
-      Log(LogSeverity::kDebug, *state == JobState::kPending ? "job done; its revision moved on, runs again" : "job done",
+      Log(LogSeverity::kDebug,
+          *state == JobState::kPending ? "job done; its revision moved on, runs again" : "job done",
           fields);
     }
   } else {
@@ -200,7 +215,8 @@ void JobRunner::TimerLoop(std::stop_token stop) {
         next_housekeeping = now + options_.poll_interval;
         auto reclaimed = queue_.ReclaimExpired(NowMicros());
         if (!reclaimed) {
-          Log(LogSeverity::kWarn, "cannot reclaim expired jobs", {{"error", reclaimed.error().message}});
+          Log(LogSeverity::kWarn, "cannot reclaim expired jobs",
+              {{"error", reclaimed.error().message}});
         } else if (*reclaimed > 0) {
           reclaimed_.fetch_add(static_cast<std::uint64_t>(*reclaimed));
           Log(LogSeverity::kWarn, "reclaimed jobs whose worker stopped or stalled",
@@ -211,7 +227,8 @@ void JobRunner::TimerLoop(std::stop_token stop) {
       }
       if (now >= next_cleanup) {
         next_cleanup = now + std::chrono::minutes(1);
-        const auto retention = std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
+        const auto retention =
+            std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
         if (auto r = queue_.DeleteSucceeded(NowMicros() - retention); !r) {
           Log(LogSeverity::kWarn, "cannot delete old jobs", {{"error", r.error().message}});
         }
@@ -220,7 +237,8 @@ void JobRunner::TimerLoop(std::stop_token stop) {
         if (now < r.next) continue;
         r.next = now + r.interval;
         if (auto done = r.task(); !done) {
-          Log(LogSeverity::kWarn, "recurring task failed", {{"task", r.name}, {"error", done.error().message}});
+          Log(LogSeverity::kWarn, "recurring task failed",
+              {{"task", r.name}, {"error", done.error().message}});
         }
       }
     } catch (const std::exception& e) {

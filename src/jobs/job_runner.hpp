@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "aurora/result.hpp"
+
 #include "engine/time.hpp"
 #include "jobs/job_queue.hpp"
 
@@ -28,6 +29,8 @@ namespace aurora::jobs {
 struct JobOutcome {
   std::int64_t revision = 0;  // the revision the run covered (see JobQueue::Complete)
   std::string result_json = "{}";
+  /// When the job must run again (its revision moved on while it ran), wait this long first.
+  std::chrono::milliseconds rerun_delay{0};
 };
 
 /// Runs one claimed job. A failure is retried with backoff; an exception counts as a failure.
@@ -36,7 +39,8 @@ using JobHandler = std::function<Result<JobOutcome>(const Job& job, std::stop_to
 
 enum class LogSeverity { kDebug, kInfo, kWarn, kError };
 using LogFields = std::vector<std::pair<std::string, std::string>>;
-using LogFunction = std::function<void(LogSeverity, std::string_view message, const LogFields& fields)>;
+using LogFunction =
+    std::function<void(LogSeverity, std::string_view message, const LogFields& fields)>;
 
 struct RunnerOptions {
   int workers = 2;
@@ -51,11 +55,11 @@ struct RunnerOptions {
 
 /// Counters since start and the queue's size at the last poll (for /metrics). Copyable.
 struct RunnerStats {
-  std::uint64_t attempts = 0;   // runs started
-  std::uint64_t succeeded = 0;  // runs that succeeded
-  std::uint64_t failures = 0;   // runs that failed (retried or dead)
-  std::uint64_t dead = 0;       // jobs this process moved to dead
-  std::uint64_t reclaimed = 0;  // expired leases this process reclaimed
+  std::uint64_t attempts = 0;              // runs started
+  std::uint64_t succeeded = 0;             // runs that succeeded
+  std::uint64_t failures = 0;              // runs that failed (retried or dead)
+  std::uint64_t dead = 0;                  // jobs this process moved to dead
+  std::uint64_t reclaimed = 0;             // expired leases this process reclaimed
   std::map<JobState, std::int64_t> queue;  // jobs per state in the table
 };
 
@@ -70,7 +74,8 @@ class JobRunner {
 
   void Handle(std::string kind, JobHandler handler);
   /// Runs `task` every `interval` on the timer thread (first run one interval after Start).
-  void Every(std::string name, std::chrono::milliseconds interval, std::function<Result<void>()> task);
+  void Every(std::string name, std::chrono::milliseconds interval,
+             std::function<Result<void>()> task);
   void Start();
   void Stop();
   /// Makes idle workers look at the queue now.

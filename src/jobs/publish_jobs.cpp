@@ -6,10 +6,12 @@
 
 namespace aurora::jobs {
 
-PublishJobs::PublishJobs(store::Database& db, PublishOptions options) : db_(db), options_(std::move(options)) {
+PublishJobs::PublishJobs(store::Database& db, PublishOptions options)
+    : db_(db), options_(std::move(options)) {
   if (!options_.now) {
     options_.now = [] {
-      return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+      return std::chrono::time_point_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now());
     };
   }
 }
@@ -23,7 +25,8 @@ void PublishJobs::AddTarget(std::unique_ptr<Publisher> publisher) {
   targets_.push_back(std::move(t));
 }
 
-Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, std::int64_t revision, bool dead_counts) {
+Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, std::int64_t revision,
+                                     bool dead_counts) {
   const std::int64_t now = NowMicros();
   for (const auto& t : targets_) {
     EnqueueRequest request;
@@ -31,7 +34,8 @@ Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, std::int64_t revisi
     request.key = t->key;
     request.revision = revision;
     request.max_attempts = options_.max_attempts;
-    request.run_at = now + std::chrono::duration_cast<std::chrono::microseconds>(options_.delay).count();
+    request.run_at =
+        now + std::chrono::duration_cast<std::chrono::microseconds>(options_.delay).count();
     request.dead_counts = dead_counts;
     auto r = Enqueue(tx, request, now);
     if (!r) return std::move(r).error();
@@ -55,7 +59,8 @@ Result<void> PublishJobs::EnqueueCurrent() {
 }
 
 void PublishJobs::Register(JobRunner& runner) {
-  runner.Handle(kPublishKind, [this](const Job& job, std::stop_token stop) { return Run(job, std::move(stop)); });
+  runner.Handle(kPublishKind,
+                [this](const Job& job, std::stop_token stop) { return Run(job, std::move(stop)); });
 }
 
 Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
@@ -79,21 +84,25 @@ Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
     target->failures.fetch_add(1);
     return std::move(outcome).error();
   }
-  const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   (outcome->written ? target->published : target->skipped).fetch_add(1);
   target->last_revision.store(files->revision);
   target->last_duration_seconds.store(took);
   if (outcome->written && files->generated_at) {
-    target->last_latency_seconds.store(static_cast<double>(NowMicros() - *files->generated_at) / 1e6);
+    target->last_latency_seconds.store(static_cast<double>(NowMicros() - *files->generated_at) /
+                                       1e6);
   }
   nlohmann::ordered_json result;
   result["target"] = std::string(target->publisher->target());
   result["revision"] = files->revision;
   result["written"] = outcome->written;
-  result["previousRevision"] =
-      outcome->previous_revision ? nlohmann::ordered_json(*outcome->previous_revision) : nlohmann::ordered_json(nullptr);
+  result["previousRevision"] = outcome->previous_revision
+                                   ? nlohmann::ordered_json(*outcome->previous_revision)
+                                   : nlohmann::ordered_json(nullptr);
   result["seconds"] = took;
-  return JobOutcome{files->revision, result.dump()};
+  // A burst of writes still going on: let it coalesce again before the next run.
+  return JobOutcome{files->revision, result.dump(), options_.delay};
 }
 
 std::vector<PublishStats> PublishJobs::stats() const {
@@ -117,7 +126,8 @@ Result<bool> ExperimentsDue(store::Database& db, std::int64_t now) {
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query(
       "SELECT 1 FROM experiments WHERE "
-      "(status IN ('scheduled', 'running', 'paused') AND end_date IS NOT NULL AND end_date <= $1) OR "
+      "(status IN ('scheduled', 'running', 'paused') AND end_date IS NOT NULL AND end_date <= $1) "
+      "OR "
       "(status = 'scheduled' AND (start_date IS NULL OR start_date <= $1)) LIMIT 1",
       {store::Param(now)});
   if (!rows) return std::move(rows).error();

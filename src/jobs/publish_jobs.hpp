@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "aurora/result.hpp"
+
 #include "engine/time.hpp"
 #include "jobs/job_queue.hpp"
 #include "jobs/job_runner.hpp"
@@ -30,8 +31,8 @@ struct PublishStats {
   std::uint64_t published = 0;  // runs that wrote a revision
   std::uint64_t skipped = 0;    // runs that found the revision (or a newer one) already there
   std::uint64_t failures = 0;
-  std::int64_t last_revision = -1;  // the newest revision this process wrote or found; -1 before
-  double last_latency_seconds = 0;  // commit of that revision -> its publication completed
+  std::int64_t last_revision = -1;   // the newest revision this process wrote or found; -1 before
+  double last_latency_seconds = 0;   // commit of that revision -> its publication completed
   double last_duration_seconds = 0;  // time the last successful run took
 };
 

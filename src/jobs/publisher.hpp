@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "aurora/result.hpp"
+
 #include "store/database.hpp"
 
 namespace aurora::jobs {
@@ -19,9 +20,9 @@ namespace aurora::jobs {
 struct SnapshotFiles {
   std::int64_t revision = 0;
   std::optional<std::int64_t> generated_at;  // commit time of `revision`, microseconds; none for 0
-  std::string snapshot;     // snapshot.json: the whole snapshot (SPEC §4)
-  std::string parameters;   // parameters.json: {"parameters": [...]}
-  std::string experiments;  // experiments.json: {"experiments": [...]}
+  std::string snapshot;                      // snapshot.json: the whole snapshot (SPEC §4)
+  std::string parameters;                    // parameters.json: {"parameters": [...]}
+  std::string experiments;                   // experiments.json: {"experiments": [...]}
 };
 
 /// Reads the current revision in one read transaction and encodes it; kInternal when it does

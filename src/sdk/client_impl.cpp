@@ -44,6 +44,7 @@ ClientImpl::ClientImpl(ClientOptions options)
     : options_(Normalized(std::move(options))),
       logger_(options_.log_level, options_.log_sink),
       exposures_(options_.exposure_dedup_capacity),
+      has_hooks_(options_.on_evaluate || options_.exposure_sink),
       last_error_(ErrorKind::kNotReady, "the client has not been started") {
   transport_ = options_.transport;
   const std::string_view url = options_.endpoint_url;
@@ -334,14 +335,20 @@ engine::Timestamp ClientImpl::Now() const noexcept {
 
 EvaluationResult ClientImpl::Evaluate(std::string_view parameter,
                                       const Attributes& attributes) const noexcept {
-  EvaluationResult result;  // kNotReady until a snapshot answers
-  result.snapshot_ = holder_.Acquire();
-  if (result.snapshot_) {
-    result.evaluation_ = engine::Evaluate(*result.snapshot_, parameter, attributes, Now());
-    result.error_ =
-        result.evaluation_.HasError() ? ClientError(ErrorKind::kParameterNotFound) : ClientError();
-  }
-  if (options_.on_evaluate || options_.exposure_sink) Notify(result, parameter, attributes);
+  SnapshotHolder::Acquired acquired = holder_.Acquire();
+  // The raw pointer, because the shared_ptr may be moved into the result before Evaluate runs
+  // (argument order is unspecified); the result keeps the snapshot alive either way.
+  const engine::CompiledSnapshot* snapshot = acquired.snapshot.get();
+  // Without dated experiments the time cannot matter: skip reading the clock.
+  const engine::Timestamp now =
+      snapshot != nullptr && acquired.needs_clock ? Now() : engine::Timestamp();
+  // One result object built in place on either path (no copies: this is the hot path).
+  EvaluationResult result =
+      snapshot != nullptr
+          ? EvaluationResult(std::move(acquired.snapshot),
+                             engine::Evaluate(*snapshot, parameter, attributes, now))
+          : EvaluationResult();  // kNotReady
+  if (has_hooks_) Notify(result, parameter, attributes);
   return result;
 }
 

@@ -67,6 +67,7 @@ class ClientImpl {
   std::string cache_key_;
   SnapshotHolder holder_;
   mutable ExposureDeduplicator exposures_;
+  const bool has_hooks_;  // on_evaluate or exposure_sink set
 
   mutable std::mutex state_mutex_;  // guards etag_, origin_, last_error_, failing_
   std::string etag_;

@@ -1,22 +1,17 @@
 #include "sdk/snapshot_holder.hpp"
 
+#include <thread>
 #include <utility>
-
-#include <pthread.h>
 
 namespace aurora::sdk {
 
-std::size_t SnapshotHolder::ThisThreadStripe() noexcept {
-  // pthread_self() is a per-thread address (one load); a Fibonacci multiply spreads its high
-  // bits, where thread stacks differ, over the stripe index.
-  const auto id = static_cast<std::uint64_t>(pthread_self());
-  return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 60) % kStripes;
-}
-
-SnapshotHolder::Pointer SnapshotHolder::Acquire() const noexcept {
-  const Stripe& stripe = stripes_[ThisThreadStripe()];
-  std::lock_guard lock(stripe.mutex);
-  return stripe.snapshot;
+void SnapshotHolder::Stripe::LockSlow() const noexcept {
+  // Held for a pointer copy; if its holder was preempted, give the core away.
+  do {
+    for (int spins = 0; locked.load(std::memory_order_relaxed); ++spins) {
+      if (spins > 64) std::this_thread::yield();
+    }
+  } while (locked.exchange(true, std::memory_order_acquire));
 }
 
 SnapshotHolder::Pointer SnapshotHolder::Current() const noexcept {
@@ -24,8 +19,17 @@ SnapshotHolder::Pointer SnapshotHolder::Current() const noexcept {
   return current_;
 }
 
+bool SnapshotHolder::NeedsClock(const engine::CompiledSnapshot& snapshot) noexcept {
+  // The evaluator reads `now` only to check experiment windows (SPEC §3 step 3).
+  for (const auto& e : snapshot.experiments) {
+    if (e.start_date || e.end_date) return true;
+  }
+  return false;
+}
+
 void SnapshotHolder::Replace(Pointer next) {
   std::array<Pointer, kStripes> aliases;
+  const bool needs_clock = next && NeedsClock(*next);
   if (next) {
     for (auto& alias : aliases) {
       auto owner = std::make_shared<Pointer>(next);
@@ -39,8 +43,10 @@ void SnapshotHolder::Replace(Pointer next) {
     revision_.store(revision, std::memory_order_release);
   }
   for (std::size_t i = 0; i < kStripes; ++i) {
-    std::lock_guard lock(stripes_[i].mutex);
+    stripes_[i].Lock();
     stripes_[i].snapshot.swap(aliases[i]);
+    stripes_[i].needs_clock = needs_clock;
+    stripes_[i].Unlock();
   }
   // `next` and `aliases` now hold the old snapshot; it is released here, outside every lock.
 }

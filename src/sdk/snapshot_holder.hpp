@@ -7,6 +7,8 @@
 #include <memory>
 #include <mutex>
 
+#include <pthread.h>
+
 #include "engine/compiled_snapshot.hpp"
 
 namespace aurora::sdk {
@@ -18,14 +20,30 @@ namespace aurora::sdk {
 /// If every reader copied one shared_ptr, every evaluation would increment and decrement the same
 /// reference count and that cache line would bounce between cores. So the holder keeps a copy
 /// per stripe, each with its own control block (an aliasing shared_ptr), and a thread picks its
-/// stripe from its id: evaluations on different cores touch different lines. A stripe's mutex is
-/// held only to copy the pointer, and the writer holds it only to swap it.
+/// stripe from its id: evaluations on different cores touch different lines. A stripe's lock is a
+/// spinlock held only to copy the pointer (readers) or to swap it (the writer): a few
+/// nanoseconds, and cheaper to release than a mutex, which matters at ~150 ns per evaluation.
 class SnapshotHolder {
  public:
   using Pointer = std::shared_ptr<const engine::CompiledSnapshot>;
 
-  /// This thread's reference to the current snapshot (null before the first one). Never allocates.
-  Pointer Acquire() const noexcept;
+  /// What an evaluation needs: the snapshot, and whether its result can depend on the time
+  /// (only experiments with a start or end date make it so; otherwise reading the clock is
+  /// skipped).
+  struct Acquired {
+    Pointer snapshot;
+    bool needs_clock = false;
+  };
+
+  /// This thread's reference to the current snapshot (null before the first one). Never
+  /// allocates, never blocks on the writer for longer than a pointer swap.
+  Acquired Acquire() const noexcept {
+    const Stripe& stripe = stripes_[ThisThreadStripe()];
+    stripe.Lock();
+    Acquired out{stripe.snapshot, stripe.needs_clock};
+    stripe.Unlock();
+    return out;
+  }
   /// The current snapshot through the canonical pointer (for the sync thread and status).
   Pointer Current() const noexcept;
   /// Revision of the current snapshot; 0 when there is none. Lock-free.
@@ -34,13 +52,28 @@ class SnapshotHolder {
   /// control block per stripe; the old snapshot is freed when its last reader lets go.
   void Replace(Pointer next);
 
+  /// Whether evaluating against `snapshot` can depend on the time.
+  static bool NeedsClock(const engine::CompiledSnapshot& snapshot) noexcept;
+
  private:
   static constexpr std::size_t kStripes = 16;
   struct alignas(64) Stripe {
-    mutable std::mutex mutex;  // guards snapshot only
+    mutable std::atomic<bool> locked{false};  // guards snapshot and needs_clock
     Pointer snapshot;
+    bool needs_clock = false;
+    void Lock() const noexcept {
+      if (!locked.exchange(true, std::memory_order_acquire)) return;
+      LockSlow();
+    }
+    void LockSlow() const noexcept;
+    void Unlock() const noexcept { locked.store(false, std::memory_order_release); }
   };
-  static std::size_t ThisThreadStripe() noexcept;
+  static std::size_t ThisThreadStripe() noexcept {
+    // pthread_self() is a per-thread address (one load); a Fibonacci multiply spreads its high
+    // bits, where thread stacks differ, over the stripe index.
+    const auto id = static_cast<std::uint64_t>(pthread_self());
+    return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> 60) % kStripes;
+  }
 
   std::array<Stripe, kStripes> stripes_;
   mutable std::mutex mutex_;  // guards current_ only

@@ -10,26 +10,37 @@ constexpr const char* kSchedulerActor = "scheduler";
 
 LogLevel ToLevel(jobs::LogSeverity s) {
   switch (s) {
-    case jobs::LogSeverity::kDebug: return LogLevel::kDebug;
-    case jobs::LogSeverity::kInfo: return LogLevel::kInfo;
-    case jobs::LogSeverity::kWarn: return LogLevel::kWarn;
-    case jobs::LogSeverity::kError: return LogLevel::kError;
+    case jobs::LogSeverity::kDebug:
+      return LogLevel::kDebug;
+    case jobs::LogSeverity::kInfo:
+      return LogLevel::kInfo;
+    case jobs::LogSeverity::kWarn:
+      return LogLevel::kWarn;
+    case jobs::LogSeverity::kError:
+      return LogLevel::kError;
   }
   return LogLevel::kInfo;
 }
 
 }  // namespace
 
-BackgroundJobs::BackgroundJobs(const Config& config, std::map<std::string, std::string> env, store::Database& db,
-                               ResourceService& resources, const Clock& clock, Logger& log)
-    : config_(config), env_(std::move(env)), db_(db), resources_(resources), clock_(clock), log_(log) {}
+BackgroundJobs::BackgroundJobs(const Config& config, std::map<std::string, std::string> env,
+                               store::Database& db, ResourceService& resources, const Clock& clock,
+                               Logger& log)
+    : config_(config),
+      env_(std::move(env)),
+      db_(db),
+      resources_(resources),
+      clock_(clock),
+      log_(log) {}
 
 BackgroundJobs::~BackgroundJobs() { Stop(); }
 
 Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
   const auto now = [this] { return clock_.Now(); };
   const Config::Jobs& jc = config_.jobs;
-  publishing_ = std::make_unique<jobs::PublishJobs>(db_, jobs::PublishOptions{jc.max_attempts, jc.publish_delay, now});
+  publishing_ = std::make_unique<jobs::PublishJobs>(
+      db_, jobs::PublishOptions{jc.max_attempts, jc.publish_delay, now});
 
   if (config_.s3.enabled) {
     jobs::s3::ClientOptions o;
@@ -44,30 +55,36 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
     o.timeout = config_.s3.timeout;
     o.max_attempts = 2;  // a quick second try; the job queue retries with backoff beyond that
     if (config_.s3.access_key.empty() != config_.s3.secret_key.empty()) {
-      return Error{ErrorCode::kInvalidArgument, "s3.accessKey and s3.secretKey must be set together"};
+      return Error{ErrorCode::kInvalidArgument,
+                   "s3.accessKey and s3.secretKey must be set together"};
     }
     if (!config_.s3.access_key.empty()) {
       o.credentials = {config_.s3.access_key, config_.s3.secret_key, ""};
     } else if (auto from_env = jobs::s3::CredentialsFromEnvironment(env_)) {
       o.credentials = *from_env;
     } else {
-      log_.Warn("S3 publishing without credentials: requests are unsigned (set s3.accessKey and s3.secretKey, "
-                "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+      log_.Warn(
+          "S3 publishing without credentials: requests are unsigned (set s3.accessKey and "
+          "s3.secretKey, "
+          "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
     }
     s3_ = std::make_unique<jobs::s3::CurlS3Client>(o);
     publishing_->AddTarget(std::make_unique<jobs::s3::S3Publisher>(*s3_, config_.s3.prefix));
-    log_.Info("publishing snapshots to S3", {{"url", s3_->ObjectUrl(config_.s3.prefix + "snapshot.json")},
-                                             {"region", o.region}});
+    log_.Info("publishing snapshots to S3",
+              {{"url", s3_->ObjectUrl(config_.s3.prefix + "snapshot.json")}, {"region", o.region}});
   }
   if (!config_.publish.dir.empty()) {
     publishing_->AddTarget(std::make_unique<jobs::file::FilePublisher>(config_.publish.dir));
     log_.Info("publishing snapshots to a directory", {{"dir", config_.publish.dir}});
   }
   if (!publishing_->empty()) {
-    resources_.OnWrite([this](store::Transaction& tx, std::int64_t revision) { return publishing_->OnWrite(tx, revision); });
+    resources_.OnWrite([this](store::Transaction& tx, std::int64_t revision) {
+      return publishing_->OnWrite(tx, revision);
+    });
   }
 
-  queue_ = std::make_unique<jobs::JobQueue>(db_, jobs::RetryPolicy{jc.max_attempts, jc.backoff, jc.max_backoff}, jc.lease);
+  queue_ = std::make_unique<jobs::JobQueue>(
+      db_, jobs::RetryPolicy{jc.max_attempts, jc.backoff, jc.max_backoff}, jc.lease);
   jobs::RunnerOptions ro;
   ro.workers = jc.workers;
   ro.poll_interval = jc.poll_interval;
@@ -99,9 +116,12 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
       return it == stats.queue.end() ? 0.0 : static_cast<double>(it->second);
     };
   };
-  metrics.AddGauge("aurora_jobs_pending", "Jobs waiting to run (queue depth).", state_gauge(jobs::JobState::kPending));
-  metrics.AddGauge("aurora_jobs_running", "Jobs claimed by a worker.", state_gauge(jobs::JobState::kRunning));
-  metrics.AddGauge("aurora_jobs_dead", "Jobs given up after their last attempt.", state_gauge(jobs::JobState::kDead));
+  metrics.AddGauge("aurora_jobs_pending", "Jobs waiting to run (queue depth).",
+                   state_gauge(jobs::JobState::kPending));
+  metrics.AddGauge("aurora_jobs_running", "Jobs claimed by a worker.",
+                   state_gauge(jobs::JobState::kRunning));
+  metrics.AddGauge("aurora_jobs_dead", "Jobs given up after their last attempt.",
+                   state_gauge(jobs::JobState::kDead));
   metrics.AddCounter("aurora_jobs_attempts_total", "Job runs started by this process.",
                      [runner] { return static_cast<double>(runner->stats().attempts); });
   metrics.AddCounter("aurora_jobs_failures_total", "Job runs of this process that failed.",
@@ -122,12 +142,15 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
       };
     };
     const std::string p = "aurora_publish_" + name;
-    metrics.AddGauge(p + "_revision", "Newest revision this process published to " + name + " (or found there).",
+    metrics.AddGauge(p + "_revision",
+                     "Newest revision this process published to " + name + " (or found there).",
                      read(&jobs::PublishStats::last_revision));
-    metrics.AddGauge(p + "_latency_seconds",
-                     "Commit of the last revision this process published to " + name + " until it was there.",
-                     read(&jobs::PublishStats::last_latency_seconds));
-    metrics.AddGauge(p + "_duration_seconds", "Time the last successful publish to " + name + " took.",
+    metrics.AddGauge(
+        p + "_latency_seconds",
+        "Commit of the last revision this process published to " + name + " until it was there.",
+        read(&jobs::PublishStats::last_latency_seconds));
+    metrics.AddGauge(p + "_duration_seconds",
+                     "Time the last successful publish to " + name + " took.",
                      read(&jobs::PublishStats::last_duration_seconds));
     metrics.AddCounter(p + "_total", "Revisions this process published to " + name + ".",
                        read(&jobs::PublishStats::published));
@@ -148,8 +171,8 @@ Result<void> BackgroundJobs::Start() {
     return {};
   }
   runner_->Start();
-  log_.Info("job workers started", {{"worker", runner_->worker_id()},
-                                    {"workers", std::to_string(config_.jobs.workers)}});
+  log_.Info("job workers started",
+            {{"worker", runner_->worker_id()}, {"workers", std::to_string(config_.jobs.workers)}});
   return {};
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "aurora/result.hpp"
+
 #include "jobs/job_queue.hpp"
 #include "jobs/job_runner.hpp"
 #include "jobs/publish_jobs.hpp"

@@ -3,8 +3,6 @@
 
 #include "jobs/job_queue.hpp"
 
-#include <gtest/gtest.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -13,9 +11,11 @@
 #include <set>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "server/server_fixture.hpp"
 #include "store/migrations.hpp"
 #include "store/resources.hpp"
-#include "server/server_fixture.hpp"
 #include "support/server_process.hpp"
 
 namespace aurora::testing {
@@ -37,10 +37,12 @@ class JobQueueTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "postgres" && std::getenv("AURORA_TEST_POSTGRES_DSN") == nullptr) {
-      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set (make test starts a PostgreSQL server and sets it)";
+      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set (make test starts a PostgreSQL server "
+                      "and sets it)";
     }
     tdb_ = TestDatabase::Make(GetParam());
-    auto db = GetParam() == "sqlite" ? store::OpenSqlite(tdb_.dir + "/aurora.db") : store::OpenPostgres(tdb_.dsn, 8);
+    auto db = GetParam() == "sqlite" ? store::OpenSqlite(tdb_.dir + "/aurora.db")
+                                     : store::OpenPostgres(tdb_.dsn, 8);
     ASSERT_TRUE(db) << db.error().message;
     db_ = std::move(*db);
     store::Migrator migrator(*db_);
@@ -53,8 +55,8 @@ class JobQueueTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Enqueues in its own write transaction (holding the revision lock, as writes do).
-  EnqueueOutcome Add(const std::string& key, std::int64_t revision, std::int64_t now = kT0, bool commit = true,
-                     bool dead_counts = true) {
+  EnqueueOutcome Add(const std::string& key, std::int64_t revision, std::int64_t now = kT0,
+                     bool commit = true, bool dead_counts = true) {
     auto tx = db_->Begin(true);
     EXPECT_TRUE(tx);
     EXPECT_TRUE(store::LockRevision(**tx));
@@ -151,15 +153,17 @@ TEST_P(JobQueueTest, ARevisionEnqueuedWhileRunningMakesTheJobRunAgain) {
   auto queue = Queue();
   Add("publish:s3", 4);
   const Job job = **queue.Claim("w1", kT0);
-  EXPECT_EQ(Add("publish:s3", 5), EnqueueOutcome::kMerged);  // committed while the worker publishes 4
-  auto state = queue.Complete(job, 4, "{}", kT0 + kSecond);
+  EXPECT_EQ(Add("publish:s3", 5),
+            EnqueueOutcome::kMerged);  // committed while the worker publishes 4
+  auto state = queue.Complete(job, 4, "{}", kT0 + kSecond, /*rerun_at=*/kT0 + 2 * kSecond);
   ASSERT_TRUE(state);
   EXPECT_EQ(*state, JobState::kPending);
-  const Job again = **queue.Claim("w2", kT0 + kSecond);
+  EXPECT_FALSE(queue.Claim("w2", kT0 + 2 * kSecond - 1)->has_value());  // the coalescing delay
+  const Job again = **queue.Claim("w2", kT0 + 2 * kSecond);
   EXPECT_EQ(again.id, job.id);
   EXPECT_EQ(again.revision, 5);
   EXPECT_EQ(again.attempts, 1);
-  EXPECT_EQ(*queue.Complete(again, 5, "{}", kT0 + 2 * kSecond), JobState::kSucceeded);
+  EXPECT_EQ(*queue.Complete(again, 5, "{}", kT0 + 3 * kSecond), JobState::kSucceeded);
 }
 
 TEST_P(JobQueueTest, FailuresRetryWithExponentialBackoffThenDie) {
@@ -300,14 +304,16 @@ TEST_P(JobQueueTest, ConcurrentWorkersClaimEveryJobExactlyOnce) {
   for (auto& t : workers) t.join();
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kJobs));
-  EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), static_cast<std::size_t>(kJobs));
+  EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(),
+            static_cast<std::size_t>(kJobs));
   for (const Job& j : All()) {
     EXPECT_EQ(j.state, JobState::kSucceeded);
     EXPECT_EQ(j.attempts, 1);
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, JobQueueTest, ::testing::Values("sqlite", "postgres"), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, JobQueueTest, ::testing::Values("sqlite", "postgres"),
+                         BackendName);
 
 }  // namespace
 }  // namespace aurora::testing

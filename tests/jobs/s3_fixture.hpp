@@ -5,12 +5,12 @@
 // (make test sets it). Tests that need it skip without it. Every test works under its own key
 // prefix, so tests may run in parallel against one server.
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
+
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include "jobs/s3/curl_s3_client.hpp"
@@ -19,7 +19,8 @@
 namespace aurora::testing {
 
 inline constexpr const char* kS3SkipMessage =
-    "AURORA_TEST_S3_ENDPOINT is not set: run `export AURORA_TEST_S3_ENDPOINT=$(scripts/s3-test.sh start)` "
+    "AURORA_TEST_S3_ENDPOINT is not set: run `export AURORA_TEST_S3_ENDPOINT=$(scripts/s3-test.sh "
+    "start)` "
     "(make test does this)";
 
 inline std::string S3Endpoint() {
@@ -42,8 +43,8 @@ inline std::uint16_t S3ProxyPort() {
 inline std::string UniquePrefix(const std::string& tag) {
   static int counter = 0;
   std::random_device rd;
-  return tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" + std::to_string(rd() % 100000) +
-         "/";
+  return tag + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + "-" +
+         std::to_string(rd() % 100000) + "/";
 }
 
 inline jobs::s3::ClientOptions S3TestOptions() {
@@ -58,10 +59,12 @@ inline jobs::s3::ClientOptions S3TestOptions() {
   return o;
 }
 
-/// Makes requests under `prefix` fail at the proxy: mode "503", "reset", "delay" (with ms) or "off".
+/// Makes requests under `prefix` fail at the proxy: mode "503", "reset", "delay" (with ms) or
+/// "off".
 inline void S3Fault(const std::string& prefix, const std::string& mode, int ms = 0) {
   const auto r = Http(S3ProxyPort(), "POST",
-                      "/__proxy/fault?prefix=/" + S3Bucket() + "/" + prefix + "&mode=" + mode + "&ms=" + std::to_string(ms));
+                      "/__proxy/fault?prefix=/" + S3Bucket() + "/" + prefix + "&mode=" + mode +
+                          "&ms=" + std::to_string(ms));
   ASSERT_EQ(r.status, 204) << r.body;
 }
 
@@ -71,7 +74,8 @@ inline int S3Count(const std::string& method, const std::string& key, int status
   const nlohmann::json stats = r.Json();
   int n = 0;
   for (const auto& q : stats["requests"]) {
-    if (q["method"] == method && q["path"] == "/" + S3Bucket() + "/" + key && q["status"] == status) ++n;
+    if (q["method"] == method && q["path"] == "/" + S3Bucket() + "/" + key && q["status"] == status)
+      ++n;
   }
   return n;
 }

@@ -642,11 +642,15 @@ TEST_F(ClientTest, StatusAndRefreshAreSafeFromManyThreadsWhileStartingAndStoppin
 
 TEST_F(ClientTest, AnAnnouncedRevisionOnTheStreamTriggersASyncAtOnce) {
   transport_->ServeSnapshot(SnapshotJson(1, "one"), 1);
+  std::atomic<bool> started{false};
   std::atomic<bool> announce{false};
   transport_->SetStreamHandler([&](const HttpRequest& request,
                                    const std::function<void(std::string_view)>& on_bytes,
                                    std::stop_token stop) -> Result<int> {
     EXPECT_EQ(request.url, "http://aurora.test/api/v1/sdk/stream");
+    // Like the server: the current revision first (here once the client has it, so the test can
+    // tell that it causes no download).
+    while (!stop.stop_requested() && !started) std::this_thread::sleep_for(1ms);
     on_bytes("id: 1\nevent: revision\ndata: {\"revision\": 1}\n\n");
     while (!stop.stop_requested() && !announce) std::this_thread::sleep_for(1ms);
     on_bytes(": keep-alive\n\nid: 2\nevent: revision\n");
@@ -656,8 +660,9 @@ TEST_F(ClientTest, AnAnnouncedRevisionOnTheStreamTriggersASyncAtOnce) {
   });
   auto client = MakeClient(1h, false, {WithStreaming(true)});
   ASSERT_TRUE(client->Start().ready);
+  started = true;
   ASSERT_TRUE(WaitUntil([&] { return transport_->streams() == 1; }));
-  std::this_thread::sleep_for(20ms);
+  std::this_thread::sleep_for(50ms);
   EXPECT_EQ(transport_->gets(), 1) << "an announced revision we already have syncs nothing";
   transport_->ServeSnapshot(SnapshotJson(2, "two"), 2);
   announce = true;

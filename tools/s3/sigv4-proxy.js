@@ -120,16 +120,25 @@ function faultFor(path) {
 }
 
 function forward(req, res, body) {
+  // One upstream connection per request (agent: false): s3rver's HEAD answers can confuse a
+  // kept-alive connection's parser.
+  const headers = Object.assign({}, req.headers, {connection: 'close'});
   const upstream = http.request({
-    host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers,
+    host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers, agent: false,
   }, (up) => {
     res.writeHead(up.statusCode, up.headers);
     up.pipe(res);
     up.on('end', () => requests.push({method: req.method, path: decode(req.url.split('?')[0]), status: up.statusCode}));
   });
-  upstream.on('error', (e) => s3Error(res, 502, 'BadGateway', String(e)));
+  upstream.on('error', (e) => {
+    if (res.headersSent) return res.destroy();
+    s3Error(res, 502, 'BadGateway', String(e));
+  });
   upstream.end(body);
 }
+
+// A test tool must not die on one bad exchange: log and go on.
+process.on('uncaughtException', (e) => process.stderr.write(`sigv4-proxy: ${e.stack || e}\n`));
 
 const server = http.createServer((req, res) => {
   const chunks = [];

@@ -75,6 +75,12 @@ class EvaluationResult {
 
  private:
   friend class sdk::ClientImpl;
+  EvaluationResult(std::shared_ptr<const engine::CompiledSnapshot> snapshot,
+                   const Evaluation& evaluation) noexcept
+      : snapshot_(std::move(snapshot)),
+        evaluation_(evaluation),
+        error_(evaluation.HasError() ? ErrorKind::kParameterNotFound : ErrorKind::kNone) {}
+
   std::shared_ptr<const engine::CompiledSnapshot> snapshot_;
   Evaluation evaluation_;
   ClientError error_;

@@ -24,8 +24,8 @@ const char* ErrorKindName(ErrorKind kind) noexcept;
 class ClientError {
  public:
   ClientError() = default;
-  explicit ClientError(ErrorKind kind, std::string detail = {})
-      : kind_(kind), detail_(std::move(detail)) {}
+  explicit ClientError(ErrorKind kind) noexcept : kind_(kind) {}
+  ClientError(ErrorKind kind, std::string detail) : kind_(kind), detail_(std::move(detail)) {}
 
   ErrorKind kind() const noexcept { return kind_; }
   /// The detail given at construction, or a generic sentence for the kind.

@@ -266,7 +266,8 @@ std::vector<T> DecodeSection(const json& doc, std::string_view key, T (*decode)(
 }  // namespace
 
 Result<Snapshot> DecodeSnapshot(std::string_view json_text) {
-  auto doc = ParseJson(json_text);
+  // A snapshot nests API values up to 6 levels deeper than the API body that set them.
+  auto doc = ParseJson(json_text, kDefaultMaxJsonDepth + 8);
   if (!doc) return std::move(doc).error();
   return DecodeSnapshotDocument(*doc);
 }

@@ -90,7 +90,8 @@ std::optional<Hundredths> PercentToHundredths(double percent) {
   const double rounded = std::nearbyint(scaled);
   // x*100 of a two-decimal number lands within a few ulps of a whole number (0.29*100 =
   // 28.999999999999996); a third decimal leaves at least 0.001*100 = 0.1 of distance.
-  if (std::fabs(scaled - rounded) > 1e-6 * std::max(1.0, std::fabs(scaled))) return std::nullopt;
+  if (std::fabs(scaled - rounded) > 1e-7) return std::nullopt;  // x*100 of two decimals errs by ~1e-12
+  if (rounded == 0 && percent != 0) return std::nullopt;  // 4.9e-324 is not 0.00
   return static_cast<Hundredths>(rounded);
 }
 

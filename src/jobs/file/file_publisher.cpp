@@ -1,14 +1,14 @@
 #include "jobs/file/file_publisher.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace aurora::jobs::file {
 namespace {
@@ -33,8 +33,8 @@ Result<void> WriteFileAtomically(const std::string& path, std::string_view data)
   const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
   // A unique temporary name, so two writers never share one.
   std::random_device rd;
-  const std::string tmp =
-      dir + "/." + target.filename().string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(rd());
+  const std::string tmp = dir + "/." + target.filename().string() + ".tmp-" +
+                          std::to_string(::getpid()) + "-" + std::to_string(rd());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return IoError("cannot create", tmp);
   std::size_t done = 0;
@@ -75,7 +75,8 @@ std::optional<std::int64_t> FilePublisher::CurrentRevision() const {
 Result<PublishOutcome> FilePublisher::Publish(const SnapshotFiles& files, std::stop_token stop) {
   std::error_code ec;
   std::filesystem::create_directories(dir_ + "/snapshots", ec);
-  if (ec) return Error{ErrorCode::kUnavailable, "cannot create " + dir_ + "/snapshots: " + ec.message()};
+  if (ec)
+    return Error{ErrorCode::kUnavailable, "cannot create " + dir_ + "/snapshots: " + ec.message()};
   PublishOutcome outcome;
   outcome.previous_revision = CurrentRevision();
   if (outcome.previous_revision && *outcome.previous_revision >= files.revision) return outcome;
@@ -86,7 +87,8 @@ Result<PublishOutcome> FilePublisher::Publish(const SnapshotFiles& files, std::s
       {dir_ + "/snapshot.json", &files.snapshot},  // last: readers watch this one
   };
   for (const auto& [path, body] : writes) {
-    if (stop.stop_requested()) return Error{ErrorCode::kUnavailable, "publishing to " + dir_ + " was stopped"};
+    if (stop.stop_requested())
+      return Error{ErrorCode::kUnavailable, "publishing to " + dir_ + " was stopped"};
     if (auto r = WriteFileAtomically(path, *body); !r) return r.error();
   }
   outcome.written = true;

@@ -16,7 +16,8 @@ class FilePublisher final : public Publisher {
   std::string_view target() const override { return "file"; }
   Result<PublishOutcome> Publish(const SnapshotFiles& files, std::stop_token stop) override;
 
-  /// The revision in the directory's snapshot.json: nullopt when there is none (or it is unreadable).
+  /// The revision in the directory's snapshot.json: nullopt when there is none (or it is
+  /// unreadable).
   std::optional<std::int64_t> CurrentRevision() const;
 
  private:

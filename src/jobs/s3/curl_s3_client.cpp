@@ -1,11 +1,11 @@
 #include "jobs/s3/curl_s3_client.hpp"
 
-#include <curl/curl.h>
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <condition_variable>
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
 
 namespace aurora::jobs::s3 {
 namespace {
@@ -28,13 +28,16 @@ std::string Lower(std::string_view s) {
 
 std::string Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
   return std::string(s);
 }
 
 // Header values must not smuggle a line break into the request.
 bool SafeHeaderValue(std::string_view v) {
-  return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+  return std::none_of(v.begin(), v.end(),
+                      [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 bool SafeMetadataName(std::string_view n) {
@@ -71,7 +74,8 @@ std::size_t OnHeader(char* data, std::size_t size, std::size_t count, void* user
     return n;
   }
   const auto colon = line.find(':');
-  if (colon != std::string_view::npos) t.headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
+  if (colon != std::string_view::npos)
+    t.headers[Lower(line.substr(0, colon))] = Trim(line.substr(colon + 1));
   return n;
 }
 
@@ -90,7 +94,8 @@ std::string XmlElement(const std::string& body, const std::string& name) {
   return body.substr(start, close - start);
 }
 
-Error StatusError(const std::string& method, const std::string& url, long status, const std::string& body) {
+Error StatusError(const std::string& method, const std::string& url, long status,
+                  const std::string& body) {
   std::string message = method + " " + url + ": HTTP " + std::to_string(status);
   const std::string code = XmlElement(body, "Code");
   const std::string text = XmlElement(body, "Message");
@@ -139,8 +144,10 @@ std::string Get(const std::map<std::string, std::string>& env, const char* name)
 
 }  // namespace
 
-std::optional<Credentials> CredentialsFromEnvironment(const std::map<std::string, std::string>& env) {
-  Credentials c{Get(env, "AWS_ACCESS_KEY_ID"), Get(env, "AWS_SECRET_ACCESS_KEY"), Get(env, "AWS_SESSION_TOKEN")};
+std::optional<Credentials> CredentialsFromEnvironment(
+    const std::map<std::string, std::string>& env) {
+  Credentials c{Get(env, "AWS_ACCESS_KEY_ID"), Get(env, "AWS_SECRET_ACCESS_KEY"),
+                Get(env, "AWS_SESSION_TOKEN")};
   if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
   return c;
 }
@@ -185,7 +192,8 @@ CurlS3Client::CurlS3Client(ClientOptions options) : options_(std::move(options))
   GlobalInit();
   sigv4_ = "aws:amz:" + options_.region + ":s3";
   if (options_.max_attempts < 1) options_.max_attempts = 1;
-  while (!options_.endpoint.empty() && options_.endpoint.back() == '/') options_.endpoint.pop_back();
+  while (!options_.endpoint.empty() && options_.endpoint.back() == '/')
+    options_.endpoint.pop_back();
 }
 
 CurlS3Client::~CurlS3Client() {
@@ -241,10 +249,12 @@ Result<CurlS3Client::Response> CurlS3Client::PerformOnce(const Exchange& ex, boo
   // is present, curl signs it and uses its value as the payload hash.
   static const std::string kEmptySha256 = Sha256Hex("");
   curl_slist* headers = nullptr;
-  const std::string payload = "x-amz-content-sha256: " + (ex.body != nullptr ? Sha256Hex(*ex.body) : kEmptySha256);
+  const std::string payload =
+      "x-amz-content-sha256: " + (ex.body != nullptr ? Sha256Hex(*ex.body) : kEmptySha256);
   headers = curl_slist_append(headers, payload.c_str());
   if (!options_.credentials.session_token.empty()) {
-    headers = curl_slist_append(headers, ("x-amz-security-token: " + options_.credentials.session_token).c_str());
+    headers = curl_slist_append(
+        headers, ("x-amz-security-token: " + options_.credentials.session_token).c_str());
   }
   // Every header given here is signed, so none may be empty: curl 7.88 would sign an empty
   // "Expect:" that it then does not send.
@@ -255,7 +265,8 @@ Result<CurlS3Client::Response> CurlS3Client::PerformOnce(const Exchange& ex, boo
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, options_.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
   if (!options_.credentials.anonymous()) {
     curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4_.c_str());
     curl_easy_setopt(h, CURLOPT_USERNAME, options_.credentials.access_key_id.c_str());
@@ -291,8 +302,8 @@ Result<CurlS3Client::Response> CurlS3Client::PerformOnce(const Exchange& ex, boo
   const std::string what = ex.method + " " + url;
   if (rc == CURLE_ABORTED_BY_CALLBACK) return Error{ErrorCode::kUnavailable, what + ": stopped"};
   if (t.too_large) {
-    return Error{ErrorCode::kUnavailable,
-                 what + ": the object is larger than " + std::to_string(options_.max_body_bytes) + " bytes"};
+    return Error{ErrorCode::kUnavailable, what + ": the object is larger than " +
+                                              std::to_string(options_.max_body_bytes) + " bytes"};
   }
   if (rc != CURLE_OK) {
     retryable = true;
@@ -320,7 +331,8 @@ Result<PutResult> CurlS3Client::Put(const PutRequest& request) {
     return Error{ErrorCode::kInvalidArgument, "S3 put: a header value holds a line break"};
   }
   ex.headers.push_back("Content-Type: " + request.content_type);
-  if (!request.cache_control.empty()) ex.headers.push_back("Cache-Control: " + request.cache_control);
+  if (!request.cache_control.empty())
+    ex.headers.push_back("Cache-Control: " + request.cache_control);
   for (const auto& [name, value] : request.metadata) {
     if (!SafeMetadataName(name) || !SafeHeaderValue(value)) {
       return Error{ErrorCode::kInvalidArgument, "S3 put: bad metadata " + name};
@@ -338,7 +350,8 @@ Result<PutResult> CurlS3Client::Put(const PutRequest& request) {
 Result<ObjectResult> CurlS3Client::Get(const GetRequest& request) {
   Exchange ex{"GET", request.key, nullptr, {}, request.stop};
   if (!request.if_none_match.empty()) {
-    if (!SafeHeaderValue(request.if_none_match)) return Error{ErrorCode::kInvalidArgument, "S3 get: bad ETag"};
+    if (!SafeHeaderValue(request.if_none_match))
+      return Error{ErrorCode::kInvalidArgument, "S3 get: bad ETag"};
     ex.headers.push_back("If-None-Match: " + request.if_none_match);
   }
   auto r = Perform(ex);

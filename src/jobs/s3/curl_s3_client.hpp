@@ -28,7 +28,8 @@ struct Credentials {
 
 /// AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from `env`; nullopt unless
 /// both keys are set and non-empty.
-std::optional<Credentials> CredentialsFromEnvironment(const std::map<std::string, std::string>& env);
+std::optional<Credentials> CredentialsFromEnvironment(
+    const std::map<std::string, std::string>& env);
 /// AWS_REGION, else AWS_DEFAULT_REGION, from `env`; "" when neither is set.
 std::string RegionFromEnvironment(const std::map<std::string, std::string>& env);
 

@@ -42,7 +42,8 @@ struct ObjectResult {
   std::string etag;           // quotes included, e.g. "\"9b2cf535f27731c974343645a3985328\""
   std::string content_type;
   std::int64_t content_length = 0;
-  std::map<std::string, std::string> metadata;  // x-amz-meta-* headers, prefix dropped, names lower-case
+  std::map<std::string, std::string>
+      metadata;  // x-amz-meta-* headers, prefix dropped, names lower-case
 };
 
 /// Thread-safe: any thread may call any method at any time.

@@ -46,7 +46,8 @@ Result<PublishOutcome> S3Publisher::Publish(const SnapshotFiles& files, std::sto
   outcome.previous_revision = *current;
   if (*current && **current >= files.revision) return outcome;
 
-  std::map<std::string, std::string> metadata = {{"aurora-revision", std::to_string(files.revision)}};
+  std::map<std::string, std::string> metadata = {
+      {"aurora-revision", std::to_string(files.revision)}};
   if (files.generated_at) {
     metadata["aurora-generated-at"] =
         engine::FormatRfc3339(engine::Timestamp(std::chrono::microseconds(*files.generated_at)));
@@ -56,7 +57,8 @@ Result<PublishOutcome> S3Publisher::Publish(const SnapshotFiles& files, std::sto
     const std::string* body;
     const char* cache_control;
   } writes[] = {
-      {prefix_ + "snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot, kImmutable},
+      {prefix_ + "snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot,
+       kImmutable},
       {prefix_ + "parameters.json", &files.parameters, kLatest},
       {prefix_ + "experiments.json", &files.experiments, kLatest},
       {prefix_ + "snapshot.json", &files.snapshot, kLatest},  // last: readers poll this one

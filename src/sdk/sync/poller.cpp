@@ -55,6 +55,11 @@ void Poller::Run(std::stop_token stop) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   int failures = 0;
   while (!stop.stop_requested()) {
+    {
+      // Cleared before the attempt, so a Wake that arrives during it runs another one.
+      std::lock_guard lock(mutex_);
+      wake_ = false;
+    }
     bool ok = false;
     try {
       ok = attempt_(stop);
@@ -64,7 +69,6 @@ void Poller::Run(std::stop_token stop) {
     {
       std::lock_guard lock(mutex_);
       first_done_ = true;
-      wake_ = false;
     }
     cv_.notify_all();
     failures = ok ? 0 : failures + 1;

@@ -202,7 +202,7 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_spa
 }
 
 std::optional<RequestTarget> ParseRequestTarget(std::string_view target) {
-  if (target.empty() || target.front() != '/') return std::nullopt;
+  if (target.empty() || target.front() != '/' || target.find('\0') != std::string_view::npos) return std::nullopt;
   const std::size_t question = target.find('?');
   RequestTarget result;
   auto path = PercentDecode(target.substr(0, question), /*plus_as_space=*/false);

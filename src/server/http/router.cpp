@@ -155,7 +155,7 @@ Response Router::Dispatch(const Request& request) const {
     allow += method;
   }
   Response response = Response::JsonError(
-      405, "method_not_allowed", "method " + request.method + " not allowed for " + request.path);
+      405, "invalid_argument", "method " + request.method + " not allowed for " + request.path);
   response.SetHeader("Allow", std::move(allow));
   return response;
 }

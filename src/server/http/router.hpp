@@ -47,7 +47,7 @@ class Router {
   void Add(std::string method, std::string_view pattern, RouteHandler handler);
 
   /// Runs the matching handler and returns its response. HEAD falls back to the GET route.
-  /// Unknown path → 404 `not_found`; known path, other method → 405 `method_not_allowed` with
+  /// Unknown path → 404 `not_found`; known path, other method → 405 `invalid_argument` with
   /// an `Allow` header. Exceptions from the handler propagate.
   Response Dispatch(const Request& request) const;
 

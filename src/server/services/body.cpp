@@ -59,7 +59,8 @@ Result<std::optional<std::int64_t>> BodyReader::Id(std::string_view key, bool re
     return std::optional<std::int64_t>();
   }
   if (v->is_number_integer() && v->get<std::int64_t>() > 0) return std::optional<std::int64_t>(v->get<std::int64_t>());
-  if (v->is_number_unsigned() && v->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > 0 &&
+      v->get<std::uint64_t>() <= static_cast<std::uint64_t>(INT64_MAX)) {
     return std::optional<std::int64_t>(static_cast<std::int64_t>(v->get<std::uint64_t>()));
   }
   return Invalid(PathOf(key), "must be a positive integer id");
@@ -100,8 +101,10 @@ Result<std::string> CheckLabel(const std::string& name, const std::string& field
   const auto last = name.find_last_not_of(' ');
   std::string trimmed = first == std::string::npos ? std::string() : name.substr(first, last - first + 1);
   if (trimmed.empty()) return Invalid(field, "must not be empty");
-  for (unsigned char c : trimmed) {
-    if (c < 0x20 || c == 0x7f) return Invalid(field, "must not contain control characters");
+  for (std::size_t i = 0; i < trimmed.size(); ++i) {
+    const auto c = static_cast<unsigned char>(trimmed[i]);
+    const bool c1 = c == 0xC2 && i + 1 < trimmed.size() && static_cast<unsigned char>(trimmed[i + 1]) < 0xA0;
+    if (c < 0x20 || c == 0x7f || c1) return Invalid(field, "must not contain control characters");  // C0, DEL, C1
   }
   // Count code points, not bytes (the text is valid UTF-8: the JSON reader refuses others).
   std::size_t code_points = 0;
