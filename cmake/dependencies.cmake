@@ -12,7 +12,6 @@ find_package(OpenSSL 3 REQUIRED)                                 # OpenSSL::Cryp
 find_package(ZLIB REQUIRED)                                      # ZLIB::ZLIB (gzip of snapshots)
 find_package(CURL 7.88 REQUIRED)                                 # CURL::libcurl (SDK sync)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)            # PkgConfig::LMDB (SDK cache)
-find_package(OpenSSL 3 REQUIRED)                                 # OpenSSL::Crypto (SDK cache checksum)
 
 if(AURORA_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)

@@ -317,7 +317,8 @@ TEST_F(ClientTest, FailuresBackOffExponentiallyInsteadOfHammeringTheServer) {
   ASSERT_TRUE(WaitUntil([&] { return client->Status().ready; }, 5s));
   const int before = transport_->gets();
   std::this_thread::sleep_for(500ms);
-  EXPECT_GE(transport_->gets() - before, 5);  // 5 ms refresh: ~100 expected; slack for loaded machines
+  EXPECT_GE(transport_->gets() - before,
+            5);  // 5 ms refresh: ~100 expected; slack for loaded machines
 }
 
 TEST_F(ClientTest, PersistsEachNewRevisionAndStartsFromTheCacheWhenTheServerIsDown) {
@@ -678,6 +679,35 @@ TEST_F(ClientTest, AServerWithoutAStreamMeansPollingAloneAndOneInfoLine) {
   EXPECT_EQ(logs_.Count("no event stream", LogLevel::kInfo), 1);
   transport_->ServeSnapshot(SnapshotJson(2), 2);
   EXPECT_TRUE(WaitUntil([&] { return client->Status().revision == 2; }));
+}
+
+TEST_F(ClientTest, TheClockIsReadOnlyWhenAnExperimentHasADate) {
+  std::atomic<int> reads{0};
+  std::atomic<std::int64_t> now_s{0};
+  auto clock = WithClock([&] {
+    ++reads;
+    return std::chrono::system_clock::time_point(std::chrono::seconds(now_s.load()));
+  });
+  transport_->ServeSnapshot(SnapshotJson(1), 1);
+  {
+    auto client = MakeClient(1h, true, {clock});
+    ASSERT_TRUE(client->Start().ready);
+    EXPECT_EQ(client->EvaluateParameter("hero_title", us_).AsString(""), "Welcome");
+    EXPECT_EQ(reads.load(), 0) << "no experiment has a date: the time cannot matter";
+  }
+  // The same experiment, ending at 2026-01-01T00:00:00Z (1767225600).
+  std::string dated = SnapshotJson(2);
+  const std::string from = R"("startDate":null,"endDate":null)";
+  dated.replace(dated.find(from), from.size(),
+                R"("startDate":null,"endDate":"2026-01-01T00:00:00Z")");
+  transport_->ServeSnapshot(dated, 2);
+  auto client = MakeClient(1h, true, {clock});
+  ASSERT_TRUE(client->Start().ready);
+  now_s = 1767225600 - 1;
+  EXPECT_EQ(client->EvaluateParameter("hero_title", us_).Source(), Source::kExperiment);
+  now_s = 1767225600;
+  EXPECT_EQ(client->EvaluateParameter("hero_title", us_).Source(), Source::kDefault);
+  EXPECT_EQ(reads.load(), 2);
 }
 
 TEST_F(ClientTest, OptionsApplyInOrderOverTheStruct) {
