@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: help deps configure build test test-preset fuzz-smoke fuzz bench asan tsan format clean \
         server server-build dev-setup dev-start dev-stop migrate-up migrate-down migrate-down-all migrate-create \
-        db-connect db-reset docker-up docker-down docker-logs docker-clean
+        db-connect db-reset docker-up docker-down docker-logs docker-clean s3-start s3-stop quickstart
 
 help:
 	@echo "make server   install what is missing, build, and start aurora-server on http://localhost:9999"
@@ -59,7 +59,7 @@ CONFIG_ARG := $(if $(CONFIG),--config $(CONFIG),)
 
 server-build: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target aurora_server_main aurora_cli
+	@cmake --build --preset release -j $(JOBS) --target aurora_server_main aurora_cli aurora_quickstart
 
 # Installs what is missing, builds, and serves on http://localhost:9999 with SQLite in ./data/.
 server: server-build
@@ -83,6 +83,18 @@ dev-start: server-build
 dev-stop:
 	@if [ -f data/aurora-server.pid ]; then kill $$(cat data/aurora-server.pid) 2>/dev/null || true; rm -f data/aurora-server.pid; echo "aurora-server stopped"; \
 	else echo "aurora-server is not running (no data/aurora-server.pid)"; fi
+
+# A local S3-compatible server for the S3 flow (README): s3rver on 127.0.0.1 behind a SigV4-checking
+# proxy, bucket aurora-test, credentials S3RVER / S3RVER, path-style; its files in data/s3/.
+s3-start:
+	@S3ROOT=$(CURDIR)/data/s3 bash scripts/s3-test.sh start
+s3-stop:
+	@S3ROOT=$(CURDIR)/data/s3 bash scripts/s3-test.sh stop
+
+# The SDK quickstart (examples/quickstart.cpp) against the running server (AURORA_ENDPOINT,
+# AURORA_SDK_KEY, AURORA_S3_* as documented in the example).
+quickstart: server-build
+	./build/release/examples/aurora_quickstart
 
 migrate-up: server-build
 	$(CLI_BIN) migrate up $(CONFIG_ARG)

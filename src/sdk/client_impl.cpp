@@ -24,6 +24,8 @@ const char* OriginName(SnapshotOrigin origin) {
       return "the cache";
     case SnapshotOrigin::kServer:
       return "the server";
+    case SnapshotOrigin::kS3:
+      return "S3";
     case SnapshotOrigin::kNone:
       break;
   }
@@ -59,8 +61,15 @@ ClientImpl::ClientImpl(ClientOptions options)
     }
   }
   if (options_.enable_s3) {
-    logger_.Log(LogLevel::kWarn,
-                "reading snapshots from S3 is not implemented yet; using the API only");
+    if (options_.s3_bucket.empty()) {
+      config_error_ = ClientError(ErrorKind::kConfiguration, "enable_s3 needs s3_bucket");
+    } else if (!options_.s3_endpoint.empty() && !options_.s3_endpoint.starts_with("http://") &&
+               !options_.s3_endpoint.starts_with("https://")) {
+      config_error_ = ClientError(ErrorKind::kConfiguration,
+                                  "s3_endpoint must start with http:// or https://");
+    } else {
+      s3_ = std::make_unique<S3Source>(options_);
+    }
   }
   fetch_options_ = FetchOptions{options_.endpoint_url, options_.sdk_key, options_.timeout,
                                 options_.max_snapshot_bytes};
@@ -110,7 +119,9 @@ ClientStatus ClientImpl::Start() noexcept {
         request.max_body_bytes = 64u << 10;  // for error bodies; event bytes are not kept
         stream_ = std::make_unique<StreamListener>(
             *transport_, std::move(request),
-            [this](std::int64_t revision) { OnAnnouncedRevision(revision); },
+            [this](std::int64_t revision, std::string_view document) {
+              OnAnnouncedRevision(revision, document);
+            },
             [this] { return holder_.Revision(); },
             SyncSchedule{options_.refresh_rate, options_.backoff_initial, options_.backoff_max},
             logger_);
@@ -212,6 +223,32 @@ void ClientImpl::LoadCache() {
 
 bool ClientImpl::SyncOnce(std::stop_token stop) {
   try {
+    bool s3_ok = false;
+    bool s3_vouched = false;
+    if (s3_) {
+      std::string etag;
+      {
+        std::lock_guard lock(state_mutex_);
+        etag = s3_etag_;
+      }
+      FetchResult fetched = s3_->Fetch(etag, stop);
+      if (stop.stop_requested()) return false;
+      if (fetched.status == FetchResult::Status::kFailed) {
+        logger_.Log(s3_failing_ ? LogLevel::kDebug : LogLevel::kWarn,
+                    std::string(fetched.error.message()) + "; asking the API");
+        s3_failing_ = true;
+      } else {
+        if (s3_failing_) logger_.Log(LogLevel::kInfo, "reading from S3 again");
+        s3_failing_ = false;
+        s3_ok = true;
+        s3_vouched = Accept(std::move(fetched), SnapshotOrigin::kS3);
+        // S3 is enough unless the event stream announced a revision it does not have yet.
+        if (holder_.Revision() >= announced_revision_.load()) {
+          RecordSuccess(s3_vouched ? SnapshotOrigin::kS3 : SnapshotOrigin::kNone);
+          return true;
+        }
+      }
+    }
     std::string etag;
     {
       std::lock_guard lock(state_mutex_);
@@ -220,34 +257,17 @@ bool ClientImpl::SyncOnce(std::stop_token stop) {
     FetchResult fetched = FetchSnapshot(*transport_, fetch_options_, etag, stop);
     if (fetched.status == FetchResult::Status::kFailed) {
       if (stop.stop_requested()) return false;  // cancelled by Stop: not a failure worth reporting
+      if (s3_ok) {  // S3 answered: the API being away is not a failed sync
+        logger_.Log(LogLevel::kDebug, "S3 is behind the announced revision and the API failed: " +
+                                          std::string(fetched.error.message()));
+        RecordSuccess(s3_vouched ? SnapshotOrigin::kS3 : SnapshotOrigin::kNone);
+        return true;
+      }
       RecordFailure(fetched.error);
       return false;
     }
-    if (fetched.status == FetchResult::Status::kNotModified) {
-      RecordSuccess(SnapshotOrigin::kServer);
-      return true;
-    }
-    const auto current = holder_.Current();
-    const std::int64_t revision = fetched.snapshot->revision;
-    if (current && revision < current->revision) {
-      logger_.LogOnce(LogLevel::kWarn, "older:" + std::to_string(revision),
-                      "the server sent revision " + std::to_string(revision) +
-                          ", older than revision " + std::to_string(current->revision) +
-                          " in use; keeping it");
-      RecordSuccess(SnapshotOrigin::kNone);
-      return true;
-    }
-    if (current && revision == current->revision) {
-      {
-        std::lock_guard lock(state_mutex_);
-        etag_ = fetched.etag;
-      }
-      RecordSuccess(SnapshotOrigin::kServer);
-      return true;
-    }
-    Install(fetched.snapshot, fetched.etag, SnapshotOrigin::kServer);
-    Persist(CachedSnapshot{revision, fetched.etag, std::move(fetched.json)});
-    RecordSuccess(SnapshotOrigin::kServer);
+    const bool vouched = Accept(std::move(fetched), SnapshotOrigin::kServer);
+    RecordSuccess(vouched ? SnapshotOrigin::kServer : SnapshotOrigin::kNone);
     return true;
   } catch (const std::exception& e) {
     RecordFailure(ClientError(ErrorKind::kNetwork, std::string("sync failed: ") + e.what()));
@@ -255,6 +275,42 @@ bool ClientImpl::SyncOnce(std::stop_token stop) {
     RecordFailure(ClientError(ErrorKind::kNetwork, "sync failed"));
   }
   return false;
+}
+
+bool ClientImpl::Accept(FetchResult fetched, SnapshotOrigin source) {
+  if (fetched.status != FetchResult::Status::kFetched) return true;  // 304: nothing new
+  // The poller and the stream listener both install: one at a time, so revisions only grow.
+  std::lock_guard accepting(accept_mutex_);
+  const auto current = holder_.Current();
+  const std::int64_t revision = fetched.snapshot->revision;
+  if (source == SnapshotOrigin::kS3) {
+    // Remembered even for an object that is behind, so it is not downloaded again until it changes.
+    std::lock_guard lock(state_mutex_);
+    s3_etag_ = fetched.etag;
+  }
+  if (current && revision < current->revision) {
+    logger_.LogOnce(LogLevel::kWarn,
+                    std::string("older:") + OriginName(source) + std::to_string(revision),
+                    std::string(OriginName(source)) + " sent revision " + std::to_string(revision) +
+                        ", older than revision " + std::to_string(current->revision) +
+                        " in use; keeping it");
+    return false;
+  }
+  // The API's ETag is "<revision>" (SPEC §5): after a read from S3 the API is asked with the
+  // revision in use, so an API that has nothing newer answers 304.
+  const std::string api_etag = source == SnapshotOrigin::kS3
+                                   ? "\"" + std::to_string(revision) + "\""
+                                   : fetched.etag;
+  {
+    std::lock_guard lock(state_mutex_);
+    if (current && revision == current->revision) {
+      etag_ = api_etag;
+      return true;
+    }
+  }
+  Install(fetched.snapshot, api_etag, source);
+  Persist(CachedSnapshot{revision, api_etag, std::move(fetched.json)});
+  return true;
 }
 
 void ClientImpl::Install(SnapshotHolder::Pointer snapshot, std::string etag,
@@ -300,9 +356,8 @@ void ClientImpl::RecordSuccess(SnapshotOrigin confirmed) {
     failing_ = false;
   }
   last_error_ = ClientError();
-  // A 304 or an equal revision means the server vouches for what is in use.
-  if (confirmed == SnapshotOrigin::kServer && origin_ != SnapshotOrigin::kNone)
-    origin_ = SnapshotOrigin::kServer;
+  // A 304 or an equal revision from a live source vouches for the cached snapshot in use.
+  if (origin_ == SnapshotOrigin::kCache && confirmed != SnapshotOrigin::kNone) origin_ = confirmed;
 }
 
 void ClientImpl::RecordFailure(const ClientError& error) {
@@ -316,8 +371,26 @@ void ClientImpl::RecordFailure(const ClientError& error) {
   failing_ = true;
 }
 
-void ClientImpl::OnAnnouncedRevision(std::int64_t revision) {
+void ClientImpl::OnAnnouncedRevision(std::int64_t revision, std::string_view document) {
+  std::int64_t seen = announced_revision_.load();
+  while (revision > seen && !announced_revision_.compare_exchange_weak(seen, revision)) {
+  }
   if (revision <= holder_.Revision()) return;
+  if (!document.empty()) {
+    // The snapshot rode along: load it here instead of fetching it (no request per change).
+    FetchResult loaded = LoadFetched(std::string(document), "\"" + std::to_string(revision) + "\"",
+                                     "the event stream", options_.max_snapshot_bytes);
+    if (loaded.status == FetchResult::Status::kFetched && loaded.snapshot->revision == revision) {
+      Accept(std::move(loaded), SnapshotOrigin::kServer);
+      if (holder_.Revision() >= revision) return;
+    } else {
+      logger_.LogOnce(LogLevel::kWarn, "inline-refused",
+                      loaded.status == FetchResult::Status::kFetched
+                          ? std::string("the event stream's inline snapshot has another revision "
+                                        "than its event; fetching instead")
+                          : std::string(loaded.error.message()) + "; fetching instead");
+    }
+  }
   if (Poller* poller = poller_for_wake_.load()) poller->Wake();
 }
 

@@ -19,6 +19,7 @@
 #include "sdk/log.hpp"
 #include "sdk/snapshot_holder.hpp"
 #include "sdk/sync/poller.hpp"
+#include "sdk/sync/s3_source.hpp"
 #include "sdk/sync/snapshot_fetcher.hpp"
 #include "sdk/sync/stream_listener.hpp"
 
@@ -28,7 +29,8 @@ namespace aurora::sdk {
 /// to the sync thread; Start, Stop, Refresh and Status from any thread.
 ///
 /// Threads: the caller's (Start loads the cache), the poller's (downloads, validates, swaps,
-/// persists) and the stream listener's (only wakes the poller). The snapshot is swapped in
+/// persists) and the stream listener's (loads a snapshot carried inline by an event, else wakes
+/// the poller); Accept serializes their installs. The snapshot is swapped in
 /// SnapshotHolder; the rest of the sync state is guarded by state_mutex_.
 class ClientImpl {
  public:
@@ -48,11 +50,14 @@ class ClientImpl {
   void OpenCache();
   void LoadCache();
   bool SyncOnce(std::stop_token stop);
+  /// Installs and persists a fetched snapshot newer than the one in use; an equal revision only
+  /// refreshes the ETags, an older one is ignored (false: the source is behind).
+  bool Accept(FetchResult fetched, SnapshotOrigin source);
   void Install(SnapshotHolder::Pointer snapshot, std::string etag, SnapshotOrigin origin);
   void Persist(const CachedSnapshot& snapshot);
   void RecordSuccess(SnapshotOrigin confirmed);
   void RecordFailure(const ClientError& error);
-  void OnAnnouncedRevision(std::int64_t revision);
+  void OnAnnouncedRevision(std::int64_t revision, std::string_view document);
   void Notify(const EvaluationResult& result, std::string_view parameter,
               const Attributes& attributes) const;
   void ReportExposure(const EvaluationResult& result, std::string_view parameter,
@@ -64,13 +69,19 @@ class ClientImpl {
   ClientError config_error_;  // unusable options: Start does not sync
   std::shared_ptr<Transport> transport_;
   FetchOptions fetch_options_;
+  std::unique_ptr<S3Source> s3_;  // with enable_s3: read before the API
+  bool s3_failing_ = false;       // the poller's thread only
+  // The newest revision the event stream announced: S3 alone does not satisfy a sync below it.
+  std::atomic<std::int64_t> announced_revision_{0};
   std::string cache_key_;
   SnapshotHolder holder_;
   mutable ExposureDeduplicator exposures_;
   const bool has_hooks_;  // on_evaluate or exposure_sink set
 
+  std::mutex accept_mutex_;  // serializes Accept (installs) between the two sync threads
   mutable std::mutex state_mutex_;  // guards etag_, origin_, last_error_, failing_
-  std::string etag_;
+  std::string etag_;     // the API's, for If-None-Match
+  std::string s3_etag_;  // the S3 object's
   SnapshotOrigin origin_ = SnapshotOrigin::kNone;
   ClientError last_error_;
   bool failing_ = false;

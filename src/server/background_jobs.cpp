@@ -43,12 +43,12 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
       db_, jobs::PublishOptions{jc.max_attempts, jc.publish_delay, now});
 
   if (config_.s3.enabled) {
-    jobs::s3::ClientOptions o;
+    s3::ClientOptions o;
     o.bucket = config_.s3.bucket_name;
     o.region = config_.s3.region;
     // s3.region left at its default gives way to the standard AWS variables.
     if (o.region == Config::S3{}.region && env_.find("S3_REGION") == env_.end()) {
-      if (auto region = jobs::s3::RegionFromEnvironment(env_); !region.empty()) o.region = region;
+      if (auto region = s3::RegionFromEnvironment(env_); !region.empty()) o.region = region;
     }
     o.endpoint = config_.s3.endpoint;
     o.path_style = config_.s3.path_style;
@@ -60,7 +60,7 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
     }
     if (!config_.s3.access_key.empty()) {
       o.credentials = {config_.s3.access_key, config_.s3.secret_key, ""};
-    } else if (auto from_env = jobs::s3::CredentialsFromEnvironment(env_)) {
+    } else if (auto from_env = s3::CredentialsFromEnvironment(env_)) {
       o.credentials = *from_env;
     } else {
       log_.Warn(
@@ -68,8 +68,8 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
           "s3.secretKey, "
           "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
     }
-    s3_ = std::make_unique<jobs::s3::CurlS3Client>(o);
-    publishing_->AddTarget(std::make_unique<jobs::s3::S3Publisher>(*s3_, config_.s3.prefix));
+    s3_ = std::make_unique<s3::CurlS3Client>(o);
+    publishing_->AddTarget(std::make_unique<jobs::S3Publisher>(*s3_, config_.s3.prefix));
     log_.Info("publishing snapshots to S3",
               {{"url", s3_->ObjectUrl(config_.s3.prefix + "snapshot.json")}, {"region", o.region}});
   }

@@ -13,7 +13,7 @@
 #include "jobs/job_queue.hpp"
 #include "jobs/job_runner.hpp"
 #include "jobs/publish_jobs.hpp"
-#include "jobs/s3/curl_s3_client.hpp"
+#include "s3/curl_s3_client.hpp"
 #include "server/api/metrics.hpp"
 #include "server/config/config.hpp"
 #include "server/log.hpp"
@@ -48,7 +48,7 @@ class BackgroundJobs {
   ResourceService& resources_;
   const Clock& clock_;
   Logger& log_;
-  std::unique_ptr<jobs::s3::CurlS3Client> s3_;
+  std::unique_ptr<s3::CurlS3Client> s3_;
   std::unique_ptr<jobs::PublishJobs> publishing_;
   std::unique_ptr<jobs::JobQueue> queue_;
   std::unique_ptr<jobs::JobRunner> runner_;

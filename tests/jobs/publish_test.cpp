@@ -18,7 +18,7 @@
 
 #include "engine/time.hpp"
 #include "jobs/publisher.hpp"
-#include "jobs/s3_fixture.hpp"
+#include "support/s3_fixture.hpp"
 #include "server/server_fixture.hpp"
 #include "support/server_process.hpp"
 
@@ -111,15 +111,15 @@ class PublishTest : public ::testing::TestWithParam<std::string> {
 
   // The revision of <prefix>snapshot.json in the bucket; -1 when absent or unreadable.
   std::int64_t S3Revision() {
-    jobs::s3::CurlS3Client client(S3TestOptions());
-    auto got = client.Get(jobs::s3::GetRequest{prefix_ + "snapshot.json", "", {}});
+    s3::CurlS3Client client(S3TestOptions());
+    auto got = client.Get(s3::GetRequest{prefix_ + "snapshot.json", "", {}});
     if (!got) return -1;
     return jobs::SnapshotRevision(got->body).value_or(-1);
   }
 
   std::string S3Body(const std::string& name) {
-    jobs::s3::CurlS3Client client(S3TestOptions());
-    auto got = client.Get(jobs::s3::GetRequest{prefix_ + name, "", {}});
+    s3::CurlS3Client client(S3TestOptions());
+    auto got = client.Get(s3::GetRequest{prefix_ + name, "", {}});
     return got ? got->body : std::string();
   }
 
@@ -156,7 +156,7 @@ TEST_P(PublishTest, AChangeIsInS3WithinASecond) {
   EXPECT_EQ(S3Body("snapshots/1.json"), server.Get("/api/v1/sdk/config").body);
   EXPECT_EQ(S3Body("parameters.json"), server.Post("/api/v1/sdk/parameters", "").body);
   EXPECT_EQ(S3Body("experiments.json"), server.Post("/api/v1/sdk/experiments", "").body);
-  jobs::s3::CurlS3Client client(S3TestOptions());
+  s3::CurlS3Client client(S3TestOptions());
   auto head = client.Head(prefix_ + "snapshot.json", {});
   ASSERT_TRUE(head);
   EXPECT_EQ(head->metadata["aurora-revision"], "1");

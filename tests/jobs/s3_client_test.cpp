@@ -6,24 +6,24 @@
 
 #include <gtest/gtest.h>
 
-#include "jobs/s3/curl_s3_client.hpp"
-#include "jobs/s3_fixture.hpp"
+#include "s3/curl_s3_client.hpp"
+#include "support/s3_fixture.hpp"
 
 namespace aurora::testing {
 namespace {
 
-using jobs::s3::CurlS3Client;
-using jobs::s3::GetRequest;
-using jobs::s3::PutRequest;
+using s3::CurlS3Client;
+using s3::GetRequest;
+using s3::PutRequest;
 
 TEST(S3KeyTest, EncodesEverythingButUnreservedCharactersAndSlashes) {
-  EXPECT_EQ(jobs::s3::EncodeKey("a/b c+d%é~_.-"), "a/b%20c%2Bd%25%C3%A9~_.-");
-  EXPECT_EQ(jobs::s3::Sha256Hex(""),
+  EXPECT_EQ(s3::EncodeKey("a/b c+d%é~_.-"), "a/b%20c%2Bd%25%C3%A9~_.-");
+  EXPECT_EQ(s3::Sha256Hex(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
 TEST(S3UrlTest, BuildsPathStyleAndVirtualHostedUrls) {
-  jobs::s3::ClientOptions o;
+  s3::ClientOptions o;
   o.bucket = "flags";
   o.region = "eu-west-1";
   EXPECT_EQ(CurlS3Client(o).ObjectUrl("a b.json"),
@@ -38,18 +38,18 @@ TEST(S3UrlTest, BuildsPathStyleAndVirtualHostedUrls) {
 }
 
 TEST(S3CredentialsTest, ComeFromTheStandardAwsVariables) {
-  EXPECT_FALSE(jobs::s3::CredentialsFromEnvironment({}).has_value());
-  EXPECT_FALSE(jobs::s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"}}).has_value());
-  const auto c = jobs::s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"},
+  EXPECT_FALSE(s3::CredentialsFromEnvironment({}).has_value());
+  EXPECT_FALSE(s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"}}).has_value());
+  const auto c = s3::CredentialsFromEnvironment({{"AWS_ACCESS_KEY_ID", "AK"},
                                                        {"AWS_SECRET_ACCESS_KEY", "SK"},
                                                        {"AWS_SESSION_TOKEN", "TOKEN"}});
   ASSERT_TRUE(c.has_value());
   EXPECT_EQ(c->access_key_id, "AK");
   EXPECT_EQ(c->secret_access_key, "SK");
   EXPECT_EQ(c->session_token, "TOKEN");
-  EXPECT_EQ(jobs::s3::RegionFromEnvironment({{"AWS_DEFAULT_REGION", "eu-west-2"}}), "eu-west-2");
+  EXPECT_EQ(s3::RegionFromEnvironment({{"AWS_DEFAULT_REGION", "eu-west-2"}}), "eu-west-2");
   EXPECT_EQ(
-      jobs::s3::RegionFromEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "x"}}),
+      s3::RegionFromEnvironment({{"AWS_REGION", "eu-west-1"}, {"AWS_DEFAULT_REGION", "x"}}),
       "eu-west-1");
 }
 

@@ -671,6 +671,71 @@ TEST_F(ClientTest, AnAnnouncedRevisionOnTheStreamTriggersASyncAtOnce) {
   client->Stop();  // must end the stream promptly
 }
 
+TEST_F(ClientTest, ASnapshotInlineInAStreamEventIsInstalledWithoutARequest) {
+  transport_->ServeSnapshot(SnapshotJson(1, "one"), 1);
+  std::atomic<bool> send{false};
+  std::atomic<bool> sent{false};
+  transport_->SetStreamHandler([&](const HttpRequest&,
+                                   const std::function<void(std::string_view)>& on_bytes,
+                                   std::stop_token stop) -> Result<int> {
+    while (!stop.stop_requested() && !send) std::this_thread::sleep_for(1ms);
+    if (stop.stop_requested()) return 200;
+    // As aurora-server writes it: the compact document on one data line.
+    std::string doc = nlohmann::json::parse(SnapshotJson(2, "two")).dump();
+    on_bytes("id: 2\nevent: revision\ndata: {\"revision\":2,\"snapshot\":" + doc + "}\n\n");
+    sent = true;
+    while (!stop.stop_requested()) std::this_thread::sleep_for(1ms);
+    return 200;
+  });
+  std::vector<std::pair<std::int64_t, std::int64_t>> changes;
+  std::mutex mutex;
+  auto client = MakeClient(1h, false, {WithStreaming(true), WithOnChange([&](auto from, auto to) {
+                                         std::lock_guard lock(mutex);
+                                         changes.emplace_back(from, to);
+                                       })});
+  ASSERT_TRUE(client->Start().ready);
+  const int gets = transport_->gets();
+  send = true;
+  ASSERT_TRUE(WaitUntil([&] { return client->Status().revision == 2; }, 5s)) << logs_.All();
+  EXPECT_EQ(client->EvaluateParameter("welcome_message", Attributes()).AsString(""), "two");
+  EXPECT_EQ(transport_->gets(), gets) << "the inline snapshot needs no download";
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1], std::make_pair(std::int64_t{1}, std::int64_t{2}));
+  // ... and it is persisted like any other new revision.
+  auto record = store_->Get("snapshot:http://aurora.test");
+  ASSERT_TRUE(record && *record);
+}
+
+TEST_F(ClientTest, ABrokenOrMismatchedInlineSnapshotIsFetchedInstead) {
+  transport_->ServeSnapshot(SnapshotJson(1, "one"), 1);
+  std::atomic<int> step{0};
+  transport_->SetStreamHandler([&](const HttpRequest&,
+                                   const std::function<void(std::string_view)>& on_bytes,
+                                   std::stop_token stop) -> Result<int> {
+    while (!stop.stop_requested() && step == 0) std::this_thread::sleep_for(1ms);
+    if (stop.stop_requested()) return 200;
+    // Revision 2 announced with a truncated document, then revision 3 with revision 2's.
+    on_bytes("id: 2\nevent: revision\ndata: {\"revision\":2,\"snapshot\":{\"formatVersion\":1}\n\n");
+    while (!stop.stop_requested() && step == 1) std::this_thread::sleep_for(1ms);
+    const std::string two = nlohmann::json::parse(SnapshotJson(2, "two")).dump();
+    on_bytes("id: 3\nevent: revision\ndata: {\"revision\":3,\"snapshot\":" + two + "}\n\n");
+    while (!stop.stop_requested()) std::this_thread::sleep_for(1ms);
+    return 200;
+  });
+  auto client = MakeClient(1h, true, {WithStreaming(true)});
+  ASSERT_TRUE(client->Start().ready);
+  transport_->ServeSnapshot(SnapshotJson(2, "two"), 2);
+  step = 1;
+  ASSERT_TRUE(WaitUntil([&] { return client->Status().revision == 2; }, 5s)) << logs_.All();
+  EXPECT_EQ(transport_->gets(), 2) << "the broken inline document was replaced by a download";
+  transport_->ServeSnapshot(SnapshotJson(3, "three"), 3);
+  step = 2;
+  ASSERT_TRUE(WaitUntil([&] { return client->Status().revision == 3; }, 5s)) << logs_.All();
+  EXPECT_EQ(client->EvaluateParameter("welcome_message", Attributes()).AsString(""), "three");
+  EXPECT_EQ(logs_.Count("fetching instead", LogLevel::kWarn), 1) << logs_.All();
+}
+
 TEST_F(ClientTest, AServerWithoutAStreamMeansPollingAloneAndOneInfoLine) {
   transport_->ServeSnapshot(SnapshotJson(1), 1);
   auto client = MakeClient(10ms, false, {WithStreaming(true), WithBackoff(5ms, 20ms)});

@@ -64,5 +64,18 @@ TEST(SseParserTest, AnnouncedRevisionReadsDataThenId) {
   EXPECT_EQ(AnnouncedRevision("", R"({"revision": -4})"), -1);
 }
 
+TEST(SseParserTest, FindsAnInlineSnapshotOnlyInTheServersExactForm) {
+  const auto found = FindInlineSnapshot(R"({"revision":12,"snapshot":{"a":[1,{"b":2}]}})");
+  EXPECT_EQ(found.revision, 12);
+  EXPECT_EQ(found.document, R"({"a":[1,{"b":2}]})");
+  for (const char* other :
+       {R"({"revision":12})", R"({"revision": 12,"snapshot":{}})", R"({"snapshot":{},"revision":12})",
+        R"({"revision":-1,"snapshot":{}})", R"({"revision":12,"snapshot":[]})",
+        R"({"revision":1x,"snapshot":{}})", "", "{}"}) {
+    EXPECT_EQ(FindInlineSnapshot(other).revision, -1) << other;
+    EXPECT_TRUE(FindInlineSnapshot(other).document.empty()) << other;
+  }
+}
+
 }  // namespace
 }  // namespace aurora::sdk

@@ -86,8 +86,8 @@ class EvaluationResult {
   ClientError error_;
 };
 
-/// Where the snapshot in use came from.
-enum class SnapshotOrigin { kNone, kCache, kServer };
+/// Where the snapshot in use came from (kServer: aurora-server's API; kS3: the S3 bucket).
+enum class SnapshotOrigin { kNone, kCache, kServer, kS3 };
 
 /// What a client is doing, as Start and Status report it. A plain value type.
 struct ClientStatus {

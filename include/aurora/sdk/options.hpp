@@ -29,8 +29,10 @@ using OnEvaluate =
     std::function<void(Source source, std::string_view parameter, const Attributes& attributes,
                        const Value* value, const ClientError* error)>;
 
-/// Called on the sync thread after a newer snapshot replaced the one in use (`old_revision` is
-/// 0 when there was none). Exceptions it throws are caught and logged.
+/// Called after a newer snapshot replaced the one in use (`old_revision` is 0 when there was
+/// none), on one of the client's sync threads (the poller or the event-stream listener), one call
+/// at a time and in increasing revision order. Keep it short: the next install waits for it.
+/// Exceptions it throws are caught and logged.
 using OnChange = std::function<void(std::int64_t old_revision, std::int64_t new_revision)>;
 
 /// Receives the SDK's log lines (default: standard error). Called from any of the client's and
@@ -58,13 +60,19 @@ struct ClientOptions {
   /// An `sdk` API key, sent as `Authorization: Bearer <key>` when not empty.
   std::string sdk_key{};
 
-  /// S3 distribution (reading snapshots from S3 is not implemented yet; the fields are kept).
+  /// S3 distribution. With `enable_s3`, every sync reads `<s3_prefix>snapshot.json` from the
+  /// bucket first (a conditional GET) and asks the API only when S3 fails or is behind a revision
+  /// the event stream announced; a revision never goes backwards. Credentials: the two keys, else
+  /// the standard AWS_* environment variables, else anonymous; region: `s3_region`, else
+  /// AWS_REGION / AWS_DEFAULT_REGION, else us-east-1. `s3_endpoint` (e.g. "http://127.0.0.1:4568")
+  /// replaces AWS for S3-compatible servers, which usually need `s3_path_style`.
   std::string s3_bucket{};
   std::string s3_endpoint{};
   std::string s3_region{};
   std::string s3_access_key{};
   std::string s3_secret_key{};
   std::string s3_prefix{};
+  bool s3_path_style = false;
   bool enable_s3 = false;
 
   /// How often the sync thread polls the server after a success.

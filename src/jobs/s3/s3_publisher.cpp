@@ -4,7 +4,7 @@
 
 #include "engine/time.hpp"
 
-namespace aurora::jobs::s3 {
+namespace aurora::jobs {
 namespace {
 
 // snapshots/<revision>.json never changes once written; the latest files do at every publish.
@@ -31,7 +31,7 @@ Result<std::optional<std::int64_t>> S3Publisher::CurrentRevision(std::stop_token
     if (auto v = ParseRevision(it->second)) return std::optional<std::int64_t>(*v);
   }
   // Written by something else (no metadata): read the document itself.
-  auto got = store_.Get(GetRequest{key, "", stop});
+  auto got = store_.Get(s3::GetRequest{key, "", stop});
   if (!got) {
     if (got.error().code == ErrorCode::kNotFound) return std::optional<std::int64_t>();
     return std::move(got).error();
@@ -64,11 +64,11 @@ Result<PublishOutcome> S3Publisher::Publish(const SnapshotFiles& files, std::sto
       {prefix_ + "snapshot.json", &files.snapshot, kLatest},  // last: readers poll this one
   };
   for (const auto& w : writes) {
-    PutRequest put{w.key, *w.body, "application/json", w.cache_control, metadata, stop};
+    s3::PutRequest put{w.key, *w.body, "application/json", w.cache_control, metadata, stop};
     if (auto r = store_.Put(put); !r) return std::move(r).error();
   }
   outcome.written = true;
   return outcome;
 }
 
-}  // namespace aurora::jobs::s3
+}  // namespace aurora::jobs

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "jobs/publisher.hpp"
-#include "jobs/s3/object_store.hpp"
+#include "s3/object_store.hpp"
 
-namespace aurora::jobs::s3 {
+namespace aurora::jobs {
 
 /// Publishes to an S3 bucket under `prefix` (docs/jobs.md "Layout"): snapshots/<revision>.json
 /// (immutable), parameters.json, experiments.json, then snapshot.json last, each carrying
@@ -13,7 +13,7 @@ namespace aurora::jobs::s3 {
 /// metadata (HEAD), so an older revision never replaces a newer one.
 class S3Publisher final : public Publisher {
  public:
-  S3Publisher(ObjectStore& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+  S3Publisher(s3::ObjectStore& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
   std::string_view target() const override { return "s3"; }
   Result<PublishOutcome> Publish(const SnapshotFiles& files, std::stop_token stop) override;
 
@@ -21,8 +21,8 @@ class S3Publisher final : public Publisher {
   Result<std::optional<std::int64_t>> CurrentRevision(std::stop_token stop);
 
  private:
-  ObjectStore& store_;
+  s3::ObjectStore& store_;
   std::string prefix_;
 };
 
-}  // namespace aurora::jobs::s3
+}  // namespace aurora::jobs

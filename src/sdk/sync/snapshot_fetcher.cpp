@@ -45,24 +45,29 @@ FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std
         ClientError(ErrorKind::kNetwork, "GET " + request.url + ": HTTP " + std::to_string(status));
     return out;
   }
-  if (options.max_bytes != 0 && response->body.size() > options.max_bytes) {
-    out.error = ClientError(ErrorKind::kNetwork, "GET " + request.url + ": snapshot larger than " +
-                                                     std::to_string(options.max_bytes) + " bytes");
+  const std::string_view header = response->Header("etag");
+  return LoadFetched(std::move(response->body), std::string(header), "GET " + request.url,
+                     options.max_bytes);
+}
+
+FetchResult LoadFetched(std::string body, std::string etag, const std::string& source,
+                        std::size_t max_bytes) {
+  FetchResult out;
+  if (max_bytes != 0 && body.size() > max_bytes) {
+    out.error = ClientError(ErrorKind::kNetwork, source + ": snapshot larger than " +
+                                                     std::to_string(max_bytes) + " bytes");
     return out;
   }
-  auto loaded = engine::LoadSnapshot(response->body);
+  auto loaded = engine::LoadSnapshot(body);
   if (!loaded) {
-    out.error = ClientError(
-        ErrorKind::kConfiguration,
-        "GET " + request.url + ": the snapshot cannot be loaded: " + loaded.error().ToString());
+    out.error = ClientError(ErrorKind::kConfiguration,
+                            source + ": the snapshot cannot be loaded: " + loaded.error().ToString());
     return out;
   }
   out.status = FetchResult::Status::kFetched;
   out.snapshot = std::move(*loaded);
-  const std::string_view header = response->Header("etag");
-  out.etag =
-      header.empty() ? "\"" + std::to_string(out.snapshot->revision) + "\"" : std::string(header);
-  out.json = std::move(response->body);
+  out.etag = etag.empty() ? "\"" + std::to_string(out.snapshot->revision) + "\"" : std::move(etag);
+  out.json = std::move(body);
   return out;
 }
 

@@ -38,6 +38,13 @@ struct FetchResult {
 FetchResult FetchSnapshot(Transport& transport, const FetchOptions& options, std::string_view etag,
                           std::stop_token stop);
 
+/// Loads a downloaded document (`body`, from `source`, e.g. "GET http://…/config") with
+/// engine::LoadSnapshot into a kFetched result carrying `etag` and the document; a body over
+/// `max_bytes` (0: no limit) or a document the engine refuses gives kFailed with a kNetwork or
+/// kConfiguration error naming `source`.
+FetchResult LoadFetched(std::string body, std::string etag, const std::string& source,
+                        std::size_t max_bytes);
+
 /// The URL of `path` under `endpoint_url` ("http://h:1/" + "/api/..." → "http://h:1/api/...").
 std::string JoinUrl(std::string_view endpoint_url, std::string_view path);
 

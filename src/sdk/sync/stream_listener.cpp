@@ -25,8 +25,24 @@ std::int64_t AnnouncedRevision(std::string_view id, std::string_view data) {
   return -1;
 }
 
+InlineSnapshot FindInlineSnapshot(std::string_view data) {
+  constexpr std::string_view kHead = R"({"revision":)";
+  constexpr std::string_view kMiddle = R"(,"snapshot":)";
+  if (!data.starts_with(kHead) || !data.ends_with('}')) return {};
+  std::string_view rest = data.substr(kHead.size());
+  std::int64_t revision = -1;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), revision);
+  if (ec != std::errc() || revision < 0) return {};
+  rest.remove_prefix(static_cast<std::size_t>(end - rest.data()));
+  if (!rest.starts_with(kMiddle)) return {};
+  rest.remove_prefix(kMiddle.size());
+  rest.remove_suffix(1);  // the closing brace of the event object
+  if (rest.empty() || rest.front() != '{') return {};
+  return {revision, rest};
+}
+
 StreamListener::StreamListener(Transport& transport, HttpRequest request,
-                               std::function<void(std::int64_t)> on_revision,
+                               std::function<void(std::int64_t, std::string_view)> on_revision,
                                std::function<std::int64_t()> known_revision, SyncSchedule backoff,
                                Logger& logger)
     : transport_(transport),
@@ -58,8 +74,12 @@ void StreamListener::Run(std::stop_token stop) {
   bool got_event = false;
   SseParser parser([&](const SseEvent& event) {
     got_event = true;
+    if (const InlineSnapshot found = FindInlineSnapshot(event.data); found.revision >= 0) {
+      on_revision_(found.revision, found.document);
+      return;
+    }
     const std::int64_t revision = AnnouncedRevision(event.id, event.data);
-    if (revision >= 0) on_revision_(revision);
+    if (revision >= 0) on_revision_(revision, {});
   });
   const std::function<void(std::string_view)> feed = [&](std::string_view bytes) {
     parser.Feed(bytes);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <stop_token>
 #include <thread>
 
@@ -15,14 +16,14 @@
 namespace aurora::sdk {
 
 /// Listens to GET {endpoint}/api/v1/sdk/stream (Server-Sent Events) on a background thread and
-/// reports each announced revision; reconnects with backoff, and when the server has no stream
+/// reports each announced revision, with the snapshot document when the event carries it inline; reconnects with backoff, and when the server has no stream
 /// (404) tries again only every `backoff_max`. Each connection sends `Last-Event-ID: <known
 /// revision>` (when > 0), so the server does not resend a snapshot the client already has.
 /// Thread-safe; the destructor stops and joins.
 class StreamListener {
  public:
   StreamListener(Transport& transport, HttpRequest request,
-                 std::function<void(std::int64_t revision)> on_revision,
+                 std::function<void(std::int64_t revision, std::string_view document)> on_revision,
                  std::function<std::int64_t()> known_revision, SyncSchedule backoff, Logger& logger);
   ~StreamListener();
   StreamListener(const StreamListener&) = delete;
@@ -37,7 +38,7 @@ class StreamListener {
 
   Transport& transport_;
   const HttpRequest request_;
-  const std::function<void(std::int64_t)> on_revision_;
+  const std::function<void(std::int64_t, std::string_view)> on_revision_;
   const std::function<std::int64_t()> known_revision_;
   const SyncSchedule backoff_;
   Logger& logger_;
@@ -49,5 +50,15 @@ class StreamListener {
 
 /// The revision an SSE event announces: `data` {"revision": N}, else a numeric `id`; -1 if none.
 std::int64_t AnnouncedRevision(std::string_view id, std::string_view data);
+
+/// An event's inline snapshot, recognised in exactly the form aurora-server writes it,
+/// `{"revision":N,"snapshot":<document>}`, without parsing the document (the engine does that
+/// when it loads it). `revision` is -1 and `document` empty for any other form; the caller then
+/// uses AnnouncedRevision and fetches the snapshot instead.
+struct InlineSnapshot {
+  std::int64_t revision = -1;
+  std::string_view document;
+};
+InlineSnapshot FindInlineSnapshot(std::string_view data);
 
 }  // namespace aurora::sdk

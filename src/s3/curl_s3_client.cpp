@@ -1,4 +1,4 @@
-#include "jobs/s3/curl_s3_client.hpp"
+#include "s3/curl_s3_client.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,7 +7,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
-namespace aurora::jobs::s3 {
+namespace aurora::s3 {
 namespace {
 
 // Handles kept for reuse; more concurrent calls than this just open more connections.
@@ -400,4 +400,4 @@ Result<void> CurlS3Client::CreateBucket(std::stop_token stop) {
   return StatusError("PUT", ObjectUrl(""), r->status, r->body);
 }
 
-}  // namespace aurora::jobs::s3
+}  // namespace aurora::s3

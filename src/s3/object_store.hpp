@@ -11,7 +11,7 @@
 
 #include "aurora/result.hpp"
 
-namespace aurora::jobs::s3 {
+namespace aurora::s3 {
 
 /// One object to write.
 struct PutRequest {
@@ -61,4 +61,4 @@ class ObjectStore {
   virtual Result<void> Delete(const std::string& key, std::stop_token stop) = 0;
 };
 
-}  // namespace aurora::jobs::s3
+}  // namespace aurora::s3

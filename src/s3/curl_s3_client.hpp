@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "jobs/s3/object_store.hpp"
+#include "s3/object_store.hpp"
 
-namespace aurora::jobs::s3 {
+namespace aurora::s3 {
 
 /// AWS credentials. Both keys empty means anonymous, unsigned requests (a public bucket).
 struct Credentials {
@@ -105,4 +105,4 @@ std::string Sha256Hex(std::string_view data);
 /// Percent-encodes an object key for a URL path: everything but A-Z a-z 0-9 - . _ ~ and '/'.
 std::string EncodeKey(std::string_view key);
 
-}  // namespace aurora::jobs::s3
+}  // namespace aurora::s3

@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "jobs/s3/curl_s3_client.hpp"
+#include "s3/curl_s3_client.hpp"
 #include "support/server_process.hpp"
 
 namespace aurora::testing {
@@ -47,8 +47,8 @@ inline std::string UniquePrefix(const std::string& tag) {
          std::to_string(rd() % 100000) + "/";
 }
 
-inline jobs::s3::ClientOptions S3TestOptions() {
-  jobs::s3::ClientOptions o;
+inline s3::ClientOptions S3TestOptions() {
+  s3::ClientOptions o;
   o.bucket = S3Bucket();
   o.endpoint = S3Endpoint();
   o.path_style = true;
