@@ -9,12 +9,13 @@ FUZZ_SECONDS ?= 20
 
 .PHONY: help deps configure build test test-preset fuzz-smoke fuzz bench asan tsan format clean \
         server server-build dev-setup dev-start dev-stop migrate-up migrate-down migrate-down-all migrate-create \
-        db-connect db-reset docker-up docker-down docker-logs docker-clean s3-start s3-stop quickstart
+        db-connect db-reset docker-up docker-down docker-logs docker-clean s3-start s3-stop quickstart bench-propagation
 
 help:
 	@echo "make server   install what is missing, build, and start aurora-server on http://localhost:9999"
 	@echo "make test     install what is missing, build (warnings as errors) and run every test"
 	@echo "make bench    build optimised and run the benchmarks (see docs/benchmarks.md)"
+	@echo "make bench-propagation   write-to-SDK propagation latency, streaming and polling"
 	@echo "make fuzz     long libFuzzer runs (FUZZ_SECONDS=$(FUZZ_SECONDS) each)"
 	@echo "make asan     build and test with AddressSanitizer + UBSan"
 
@@ -43,6 +44,12 @@ bench: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	./build/release/bench/engine/aurora_engine_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+
+# Write-to-SDK propagation, streaming and polling, N = 1, 100, 1000 (docs/benchmarks.md).
+bench-propagation: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS) --target aurora_server_main aurora_propagation_bench
+	bash bench/propagation/run.sh
 
 asan:
 	@$(MAKE) --no-print-directory test-preset PRESET=asan

@@ -184,6 +184,39 @@ TEST_P(SdkServerTest, AServerKilledMidRunLeavesValuesUnchangedAndSyncResumesWhen
   EXPECT_EQ(logs_.Count("sync recovered"), 1);
 }
 
+TEST_P(SdkServerTest, TheStreamReconnectsAfterAServerRestartAndCarriesTheNextChange) {
+  const auto id = Seed();
+  std::atomic<int> changes{0};
+  Client client(ClientOptions{.endpoint_url = Endpoint()}, WithInMemoryOnly(true),
+                WithRefreshRate(1h), WithStreaming(true), WithBackoff(50ms, 200ms),
+                WithOnChange([&](std::int64_t, std::int64_t) { ++changes; }),
+                WithLogSink(logs_.Sink()), WithTimeout(5s));
+  ASSERT_TRUE(client.Start().ready) << logs_.All();
+  std::this_thread::sleep_for(300ms);  // the stream is open
+  SetDefault(server(), id, "before");
+  ASSERT_TRUE(WaitUntil(
+      [&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "before"; }, 5s))
+      << logs_.All();
+
+  // The same server again, on the same port and database, after a restart.
+  const std::uint16_t port = server().port();
+  ASSERT_EQ(server().Stop(), 0) << server().log();
+  std::this_thread::sleep_for(300ms);  // the client notices and retries with backoff
+  auto env = db_.env;
+  env["AUTH_ENABLED"] = "false";
+  env["SERVICE_PORT"] = std::to_string(port);
+  server_ = std::make_unique<ServerProcess>(env);
+  ASSERT_TRUE(server_->Start()) << server_->log();
+
+  // With polling an hour away, only a reconnected stream can bring this change.
+  std::this_thread::sleep_for(500ms);
+  SetDefault(server(), id, "after");
+  EXPECT_TRUE(WaitUntil(
+      [&] { return client.EvaluateParameter("welcome_message", fr_).AsString("") == "after"; }, 10s))
+      << logs_.All();
+  EXPECT_EQ(client.Status().revision, Revision());
+}
+
 TEST_P(SdkServerTest, WithAuthenticationOnlyAValidSdkKeyIsServed) {
   // A second server on its own database with authentication on: it prints its first keys.
   TestDatabase db = TestDatabase::Make(GetParam());

@@ -181,7 +181,9 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::Start(std::chrono::milliseconds timeout) {
-  port_ = FreePort();
+  // A fixed SERVICE_PORT (a restart on the same address) is kept; otherwise a free one.
+  const auto fixed = env_.find("SERVICE_PORT");
+  port_ = fixed != env_.end() ? static_cast<std::uint16_t>(std::stoi(fixed->second)) : FreePort();
   std::map<std::string, std::string> env = env_;
   env.emplace("SERVICE_PORT", std::to_string(port_));
   env.emplace("SERVICE_BIND", "127.0.0.1");

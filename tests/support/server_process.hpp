@@ -46,7 +46,8 @@ struct TestDatabase {
   std::string dsn;
 };
 
-/// An aurora-server child process. Starts on a free port, stops with SIGTERM in the destructor.
+/// An aurora-server child process. Starts on a free port (or on SERVICE_PORT when `env` sets it),
+/// stops with SIGTERM in the destructor.
 class ServerProcess {
  public:
   explicit ServerProcess(std::map<std::string, std::string> env);
