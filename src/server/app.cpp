@@ -199,7 +199,12 @@ int RunServer(const std::vector<std::string>& all_args) {
   http::Router router;
   // Streams: every newly installed snapshot (local write, NOTIFY from another process, or
   // the poll) goes out to the connected SDKs.
-  api::StreamHub streams(api::StreamOptions{});
+  api::StreamOptions stream_options;
+  stream_options.max_streams = static_cast<std::size_t>(config->stream.max_connections);
+  stream_options.heartbeat = config->stream.heartbeat;
+  stream_options.inline_snapshot_bytes = config->stream.inline_snapshot_bytes;
+  stream_options.max_pending_bytes = config->stream.max_pending_bytes;
+  api::StreamHub streams(stream_options);
   snapshots.OnChange([&](const std::shared_ptr<const SnapshotBundle>& bundle) { streams.Publish(bundle); });
   metrics.AddGauge("aurora_sdk_streams_open", "Open /api/v1/sdk/stream connections.",
                    [&] { return static_cast<double>(streams.open_streams()); });

@@ -1,5 +1,5 @@
 // GET /api/v1/sdk/stream against the real server: events, resume, restarts, replicas, slow
-// consumers, idling.
+// consumers, idling, and the stream.* settings.
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
+#include "server/api/stream.hpp"
+#include "server/config/config.hpp"
 #include "server/server_fixture.hpp"
 
 namespace aurora::testing {
@@ -44,14 +47,22 @@ class SseClient {
   }
   bool connected() const { return fd_ >= 0; }
 
-  /// Waits for the event with this revision; false on timeout or close.
-  bool WaitForRevision(std::int64_t revision, std::chrono::milliseconds timeout) {
-    const std::string marker = "id: " + std::to_string(revision) + "\n";
+  /// Waits until the bytes received contain `text`; false on timeout or close.
+  bool WaitForText(const std::string& text, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (buffer_.find(marker) == std::string::npos) {
+    while (buffer_.find(text) == std::string::npos) {
       if (!Read(deadline)) return false;
     }
     return true;
+  }
+  /// Waits for the event with this revision; false on timeout or close.
+  bool WaitForRevision(std::int64_t revision, std::chrono::milliseconds timeout) {
+    return WaitForText("id: " + std::to_string(revision) + "\n", timeout);
+  }
+  /// The response's HTTP status, once its headers arrived; 0 on timeout or close.
+  int WaitForStatus(std::chrono::milliseconds timeout) {
+    if (!WaitForText("\r\n\r\n", timeout) || !buffer_.starts_with("HTTP/1.1 ")) return 0;
+    return std::atoi(buffer_.c_str() + 9);
   }
   /// The data line of the event of `revision` (after WaitForRevision).
   json Data(std::int64_t revision) const {
@@ -67,6 +78,14 @@ class SseClient {
     }
   }
   const std::string& text() const { return buffer_; }
+  /// SSE comment lines (": ping") among the bytes received from offset `from` on.
+  std::size_t CommentLinesSince(std::size_t from) const {
+    std::size_t count = 0;
+    for (std::size_t i = from; i < buffer_.size(); ++i) {
+      if (buffer_[i] == ':' && (i == 0 || buffer_[i - 1] == '\n')) ++count;
+    }
+    return count;
+  }
 
  private:
   bool Read(std::chrono::steady_clock::time_point deadline) {
@@ -145,14 +164,86 @@ TEST_P(StreamTest, AStuckConsumerDoesNotDelayTheOthers) {
 }
 
 TEST_P(StreamTest, IdleStreamsSurviveWithHeartbeats) {
-  // CI runs this shortened (AURORA_SOAK_SECONDS, default 3); the soak runs it for 600.
+  // CI idles 3 s; the soak sets AURORA_SOAK_SECONDS (600). A 200 ms heartbeat and a 1 s HTTP
+  // idle timeout make even the short run outlast the idle timeout many times over and see
+  // enough pings to tell whether the heartbeat runs at all.
   const char* env = std::getenv("AURORA_SOAK_SECONDS");
-  const int seconds = env ? std::atoi(env) : 3;
+  const int seconds = std::max(3, env ? std::atoi(env) : 0);
+  StartServer({{"STREAM_HEARTBEAT", "200ms"}, {"HTTP_IDLETIMEOUT", "1s"}});
   SseClient client(server().port());
   ASSERT_TRUE(client.WaitForRevision(0, 5s));
-  EXPECT_FALSE(client.WaitForClose(std::chrono::seconds(seconds)));
+  const std::size_t idle_from = client.text().size();
+  EXPECT_FALSE(client.WaitForClose(std::chrono::seconds(seconds))) << client.text();
+  // One ping per 200 ms; half of them is enough on a loaded machine.
+  const std::size_t expected = static_cast<std::size_t>(seconds) * 1000 / 200 / 2;
+  EXPECT_GE(client.CommentLinesSince(idle_from), expected) << client.text().substr(idle_from);
   const auto revision = Write(1);
-  EXPECT_TRUE(client.WaitForRevision(revision, 5s));
+  EXPECT_TRUE(client.WaitForRevision(revision, 5s)) << client.text().substr(idle_from);
+}
+
+TEST_P(StreamTest, StreamsBeyondMaxConnectionsGet503WhileTheOthersStayOpen) {
+  StartServer({{"STREAM_MAXCONNECTIONS", "2"}});
+  auto first = std::make_unique<SseClient>(server().port());
+  SseClient second(server().port());
+  ASSERT_TRUE(first->WaitForRevision(0, 5s));
+  ASSERT_TRUE(second.WaitForRevision(0, 5s));
+
+  SseClient third(server().port());
+  EXPECT_EQ(third.WaitForStatus(5s), 503) << third.text();
+  EXPECT_TRUE(third.WaitForText("too many open streams", 5s)) << third.text();
+
+  const auto revision = Write(1);
+  EXPECT_TRUE(first->WaitForRevision(revision, 5s)) << first->text();
+  EXPECT_TRUE(second.WaitForRevision(revision, 5s)) << second.text();
+
+  // A stream that ends gives its place back (once the server noticed the disconnect).
+  first.reset();
+  int status = 0;
+  for (const auto deadline = std::chrono::steady_clock::now() + 5s;
+       status != 200 && std::chrono::steady_clock::now() < deadline;) {
+    SseClient next(server().port());
+    status = next.WaitForStatus(5s);
+    if (status != 200) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_P(StreamTest, InlineSnapshotBytesZeroSendsRevisionsWithoutTheSnapshot) {
+  StartServer({{"STREAM_INLINESNAPSHOTBYTES", "0"}});
+  SseClient client(server().port());
+  ASSERT_TRUE(client.WaitForRevision(0, 5s)) << client.text();
+  EXPECT_EQ(client.Data(0), json({{"revision", 0}}));
+  const auto revision = Write(1);
+  ASSERT_TRUE(client.WaitForRevision(revision, 5s)) << client.text();
+  EXPECT_EQ(client.Data(revision), json({{"revision", revision}}));
+}
+
+TEST_P(StreamTest, ASnapshotTooLargeForTheClientQueueGoesAsANotice) {
+  // With the default inline limit (64 KiB) but a 1 KiB queue, inlining a 1 KiB+ snapshot would
+  // get the client dropped at every revision; it gets the revision without the snapshot.
+  StartServer({{"STREAM_MAXPENDINGBYTES", "1024"}});
+  SseClient client(server().port());
+  ASSERT_TRUE(client.WaitForRevision(0, 5s)) << client.text();
+  EXPECT_TRUE(client.Data(0).contains("snapshot"));  // a small one still rides along
+  std::int64_t revision = 0;
+  for (int i = 1; server().Get("/api/v1/sdk/config").body.size() <= 1024; ++i) {
+    ASSERT_LT(i, 100);
+    revision = Write(i);
+  }
+  ASSERT_TRUE(client.WaitForRevision(revision, 5s)) << client.text();
+  EXPECT_EQ(client.Data(revision), json({{"revision", revision}}));
+  const auto next = Write(1000);
+  EXPECT_TRUE(client.WaitForRevision(next, 5s)) << client.text();
+}
+
+// The configuration (a lower-level part) repeats the hub's defaults; they must not drift apart.
+TEST(StreamOptionsTest, ConfigDefaultsAreTheHubDefaults) {
+  const server::Config::Stream config;
+  const server::api::StreamOptions options;
+  EXPECT_EQ(static_cast<std::size_t>(config.max_connections), options.max_streams);
+  EXPECT_EQ(config.heartbeat, options.heartbeat);
+  EXPECT_EQ(config.inline_snapshot_bytes, options.inline_snapshot_bytes);
+  EXPECT_EQ(config.max_pending_bytes, options.max_pending_bytes);
 }
 
 TEST_P(StreamTest, ProcessBSeesAWriteMadeThroughProcessA) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
+#include <string_view>
 
 namespace aurora::server::api {
 
@@ -17,13 +18,23 @@ StreamHub::~StreamHub() {
 }
 
 std::string StreamHub::EventFor(const SnapshotBundle& b, bool with_snapshot) const {
-  std::string data = R"({"revision":)" + std::to_string(b.revision);
-  if (with_snapshot && b.json.size() <= options_.inline_snapshot_bytes) {
-    data += R"(,"snapshot":)" + b.json;
+  const std::string revision = std::to_string(b.revision);
+  std::string event =
+      "id: " + revision + "\nevent: revision\ndata: " + R"({"revision":)" + revision;
+  constexpr std::string_view kMember = R"(,"snapshot":)";
+  constexpr std::string_view kEnd = "}\n\n";
+  // An event that does not fit a client's queue gets the client dropped, and it reconnects into
+  // the same event: such a snapshot goes as a notice to fetch instead. Half the queue leaves room
+  // for what may be queued before it (the retry line, pings, an older event).
+  const std::size_t size = event.size() + kMember.size() + b.json.size() + kEnd.size();
+  const bool fits = size <= options_.max_pending_bytes / 2;
+  if (with_snapshot && fits && b.json.size() <= options_.inline_snapshot_bytes) {
+    // The snapshot is one line of compact JSON, so it fits one `data:` field.
+    event += kMember;
+    event += b.json;
   }
-  data += '}';
-  // The snapshot is one line of compact JSON, so it fits one `data:` field.
-  return "id: " + std::to_string(b.revision) + "\nevent: revision\ndata: " + data + "\n\n";
+  event += kEnd;
+  return event;
 }
 
 http::Response StreamHub::Open(const http::Request& request, const std::shared_ptr<const SnapshotBundle>& current) {

@@ -21,7 +21,9 @@ namespace aurora::server::api {
 struct StreamOptions {
   std::size_t max_streams = 10'000;                     ///< beyond: 503
   std::chrono::milliseconds heartbeat = std::chrono::seconds(15);
-  std::size_t inline_snapshot_bytes = 64 * 1024;        ///< larger snapshots: a notice to fetch
+  /// Larger snapshots, and those whose event would fill over half of max_pending_bytes, go as a
+  /// notice to fetch; 0: never inline.
+  std::size_t inline_snapshot_bytes = 64 * 1024;
   std::size_t max_pending_bytes = 4 * 1024 * 1024;      ///< per client, then it is dropped
 };
 

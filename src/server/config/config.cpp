@@ -218,17 +218,29 @@ Field BoolField(std::string_view section, std::string_view key, S Config::*part,
   return field;
 }
 
+constexpr std::chrono::milliseconds kMinTimeout{1};
 constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::hours{24};
+
+// A bound as a config value: "10ms", "15s", "24h" (the largest unit that divides it).
+std::string DurationText(std::chrono::milliseconds duration) {
+  const std::int64_t ms = duration.count();
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms != 0 && ms % 1'000 == 0) return std::to_string(ms / 1'000) + "s";
+  return std::to_string(ms) + "ms";
+}
 
 template <class S>
 Field DurationField(std::string_view section, std::string_view key, S Config::*part,
-                    std::chrono::milliseconds S::*member) {
+                    std::chrono::milliseconds S::*member,
+                    std::chrono::milliseconds min = kMinTimeout,
+                    std::chrono::milliseconds max = kMaxTimeout) {
   Field field = MakeField(section, key,
-                          "must be a duration between 1ms and 24h such as \"250ms\", \"10s\" or "
-                          "\"5m\"");
-  field.set = [part, member](LoadState& state, std::string_view text) {
+                          "must be a duration between " + DurationText(min) + " and " +
+                              DurationText(max) + " such as \"250ms\", \"10s\" or \"5m\"");
+  field.set = [part, member, min, max](LoadState& state, std::string_view text) {
     const auto value = ParseDuration(text);
-    if (!value || *value < std::chrono::milliseconds{1} || *value > kMaxTimeout) return false;
+    if (!value || *value < min || *value > max) return false;
     state.config.*part.*member = *value;
     return true;
   };
@@ -333,6 +345,18 @@ std::vector<Field> BuildFields() {
   fields.push_back(
       DurationField("jobs", "schedulerInterval", &C::jobs, &C::Jobs::scheduler_interval));
   fields.push_back(DurationField("jobs", "retention", &C::jobs, &C::Jobs::retention));
+
+  // Streams share http.maxConnections' ceiling: each one is a connection too.
+  fields.push_back(IntegerField("stream", "maxConnections", &C::stream, &C::Stream::max_connections,
+                                1, 1'000'000));
+  // Below 10ms the pings are load, not keep-alive; SDKs take 45 s of silence as a broken stream.
+  fields.push_back(DurationField("stream", "heartbeat", &C::stream, &C::Stream::heartbeat,
+                                 std::chrono::milliseconds{10}, std::chrono::hours{1}));
+  fields.push_back(IntegerField("stream", "inlineSnapshotBytes", &C::stream,
+                                &C::Stream::inline_snapshot_bytes, 0, std::int64_t{1} << 30));
+  // 1 KiB still holds a burst of revision notices and pings; beyond 1 GiB per client is a typo.
+  fields.push_back(IntegerField("stream", "maxPendingBytes", &C::stream,
+                                &C::Stream::max_pending_bytes, 1024, std::int64_t{1} << 30));
 
   // An attribute name (SPEC §2), so it can be referenced by rules and rollouts.
   Field targeting = MakeField("ofrep", "targetingKeyAttribute",

@@ -109,6 +109,17 @@ struct Config {
     std::chrono::milliseconds retention = std::chrono::hours{24};
     bool operator==(const Jobs&) const = default;
   };
+  struct Stream {
+    /// Open /api/v1/sdk/stream connections at once; beyond, a new stream gets 503.
+    int max_connections = 10'000;
+    /// Period of the comment line that keeps idle streams alive through proxies.
+    std::chrono::milliseconds heartbeat = std::chrono::seconds{15};
+    /// Snapshots up to this size ride along in the event; 0 means never.
+    std::size_t inline_snapshot_bytes = 65'536;
+    /// A client further behind than this is disconnected.
+    std::size_t max_pending_bytes = 4 * 1'048'576;
+    bool operator==(const Stream&) const = default;
+  };
   struct Ofrep {
     /// The Aurora attribute an OFREP context's `targetingKey` is copied to (docs/ofrep.md).
     std::string targeting_key_attribute = "user_id";
@@ -123,6 +134,7 @@ struct Config {
   Http http;
   Publish publish;
   Jobs jobs;
+  Stream stream;
   Ofrep ofrep;
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,

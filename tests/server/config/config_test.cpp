@@ -146,6 +146,10 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(config.jobs.publish_delay, 50ms);
   EXPECT_EQ(config.jobs.scheduler_interval, 1s);
   EXPECT_EQ(config.jobs.retention, 24h);
+  EXPECT_EQ(config.stream.max_connections, 10'000);
+  EXPECT_EQ(config.stream.heartbeat, 15s);
+  EXPECT_EQ(config.stream.inline_snapshot_bytes, 65'536u);
+  EXPECT_EQ(config.stream.max_pending_bytes, 4'194'304u);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "user_id");
 }
 
@@ -256,6 +260,11 @@ jobs:
   publishDelay: 10ms
   schedulerInterval: 250ms
   retention: 12h
+stream:
+  maxConnections: 2
+  heartbeat: 250ms
+  inlineSnapshotBytes: 0
+  maxPendingBytes: 1024
 ofrep:
   targetingKeyAttribute: account.id
 )");
@@ -304,6 +313,10 @@ ofrep:
   EXPECT_EQ(config.jobs.publish_delay, 10ms);
   EXPECT_EQ(config.jobs.scheduler_interval, 250ms);
   EXPECT_EQ(config.jobs.retention, 12h);
+  EXPECT_EQ(config.stream.max_connections, 2);
+  EXPECT_EQ(config.stream.heartbeat, 250ms);
+  EXPECT_EQ(config.stream.inline_snapshot_bytes, 0u);
+  EXPECT_EQ(config.stream.max_pending_bytes, 1024u);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "account.id");
 }
 
@@ -370,6 +383,10 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
       {"JOBS_PUBLISHDELAY", "1ms"},
       {"JOBS_SCHEDULERINTERVAL", "5s"},
       {"JOBS_RETENTION", "1h"},
+      {"STREAM_MAXCONNECTIONS", "50"},
+      {"STREAM_HEARTBEAT", "200ms"},
+      {"STREAM_INLINESNAPSHOTBYTES", "4096"},
+      {"STREAM_MAXPENDINGBYTES", "1048576"},
       {"OFREP_TARGETINGKEYATTRIBUTE", "device_id"},
   };
   const Config config = LoadOk("", env);
@@ -418,6 +435,10 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   EXPECT_EQ(config.jobs.publish_delay, 1ms);
   EXPECT_EQ(config.jobs.scheduler_interval, 5s);
   EXPECT_EQ(config.jobs.retention, 1h);
+  EXPECT_EQ(config.stream.max_connections, 50);
+  EXPECT_EQ(config.stream.heartbeat, 200ms);
+  EXPECT_EQ(config.stream.inline_snapshot_bytes, 4096u);
+  EXPECT_EQ(config.stream.max_pending_bytes, 1'048'576u);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "device_id");
 }
 
@@ -485,6 +506,11 @@ TEST(ConfigTest, BadEnvironmentValueNamesTheVariable) {
   EXPECT_EQ(LoadError("", {{"HTTP_READTIMEOUT", "10"}}),
             "HTTP_READTIMEOUT=10: must be a duration between 1ms and 24h such as \"250ms\", "
             "\"10s\" or \"5m\", got \"10\"");
+  EXPECT_EQ(LoadError("", {{"STREAM_HEARTBEAT", "5ms"}}),
+            "STREAM_HEARTBEAT=5ms: must be a duration between 10ms and 1h such as \"250ms\", "
+            "\"10s\" or \"5m\", got \"5ms\"");
+  EXPECT_EQ(LoadError("", {{"STREAM_MAXCONNECTIONS", "0"}}),
+            "STREAM_MAXCONNECTIONS=0: must be an integer between 1 and 1000000, got \"0\"");
   EXPECT_EQ(LoadError("", {{"S3_ENDPOINT", "minio:9000"}}),
             "S3_ENDPOINT=minio:9000: must be an http:// or https:// URL, got \"minio:9000\"");
   // An environment error wins even when the file is fine, and the file is not blamed.
@@ -505,6 +531,10 @@ TEST(ConfigTest, UnknownKeysAreRefusedAtEveryLevel) {
   EXPECT_EQ(LoadError("database:\n  hostt: x\n"), "unknown key database.hostt");
   EXPECT_EQ(LoadError("service: {port: 1, colour: red}"), "unknown key service.colour");
   EXPECT_EQ(LoadError("publish: {dir: /x, to: s3}"), "unknown key publish.to");
+  EXPECT_EQ(LoadError("stream: {maxStreams: 5}"), "unknown key stream.maxStreams");
+  EXPECT_EQ(LoadError("stream:\n  heartBeat: 1s\n"),
+            "unknown key stream.heartBeat (did you mean stream.heartbeat?)");
+  EXPECT_EQ(LoadError("streams:\n  heartbeat: 1s\n"), "unknown key streams");
   EXPECT_EQ(LoadError("s3:\n  bucketname: b\n"),
             "unknown key s3.bucketname (did you mean s3.bucketName?)");
   EXPECT_EQ(LoadError("Service:\n  port: 1\n"), "unknown key Service (did you mean service?)");
@@ -656,7 +686,86 @@ INSTANTIATE_TEST_SUITE_P(
                      "database.dbname"},
         BadValueCase{"s3: {enable: true}", "s3.bucketName: required when s3.enable is true"},
         BadValueCase{"s3: {enable: true, bucketName: ''}",
-                     "s3.bucketName: required when s3.enable is true"}));
+                     "s3.bucketName: required when s3.enable is true"},
+        // stream.maxConnections: integer 1..1000000
+        BadValueCase{"stream: {maxConnections: lots}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got "
+                     "\"lots\""},
+        BadValueCase{"stream: {maxConnections: [2]}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got a list"},
+        BadValueCase{"stream: {maxConnections: -2}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got "
+                     "\"-2\""},
+        BadValueCase{"stream: {maxConnections: 0}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got "
+                     "\"0\""},
+        BadValueCase{"stream: {maxConnections: 1000001}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got "
+                     "\"1000001\""},
+        BadValueCase{"stream: {maxConnections: 2.5}",
+                     "stream.maxConnections: must be an integer between 1 and 1000000, got "
+                     "\"2.5\""},
+        // stream.heartbeat: duration 10ms..1h
+        BadValueCase{"stream: {heartbeat: fast}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"fast\""},
+        BadValueCase{"stream: {heartbeat: 15}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"15\""},
+        BadValueCase{"stream: {heartbeat: 1.5s}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"1.5s\""},
+        BadValueCase{"stream: {heartbeat: -1s}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"-1s\""},
+        BadValueCase{"stream: {heartbeat: 0s}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"0s\""},
+        BadValueCase{"stream: {heartbeat: 9ms}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"9ms\""},
+        BadValueCase{"stream: {heartbeat: 1h1ms}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"1h1ms\""},
+        BadValueCase{"stream: {heartbeat: 99999999999999999999h}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got \"99999999999999999999h\""},
+        BadValueCase{"stream: {heartbeat: {every: 1s}}",
+                     "stream.heartbeat: must be a duration between 10ms and 1h such as \"250ms\", "
+                     "\"10s\" or \"5m\", got a mapping"},
+        // stream.inlineSnapshotBytes: integer 0..1073741824 (0 is allowed: never inline)
+        BadValueCase{"stream: {inlineSnapshotBytes: 64KiB}",
+                     "stream.inlineSnapshotBytes: must be an integer between 0 and 1073741824, got "
+                     "\"64KiB\""},
+        BadValueCase{"stream: {inlineSnapshotBytes: -1}",
+                     "stream.inlineSnapshotBytes: must be an integer between 0 and 1073741824, got "
+                     "\"-1\""},
+        BadValueCase{"stream: {inlineSnapshotBytes: 1073741825}",
+                     "stream.inlineSnapshotBytes: must be an integer between 0 and 1073741824, got "
+                     "\"1073741825\""},
+        BadValueCase{"stream: {inlineSnapshotBytes: [0]}",
+                     "stream.inlineSnapshotBytes: must be an integer between 0 and 1073741824, got "
+                     "a list"},
+        // stream.maxPendingBytes: integer 1024..1073741824
+        BadValueCase{"stream: {maxPendingBytes: 4MiB}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"4MiB\""},
+        BadValueCase{"stream: {maxPendingBytes: -4096}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"-4096\""},
+        BadValueCase{"stream: {maxPendingBytes: 0}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"0\""},
+        BadValueCase{"stream: {maxPendingBytes: 1023}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"1023\""},
+        BadValueCase{"stream: {maxPendingBytes: 1073741825}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"1073741825\""},
+        BadValueCase{"stream: {maxPendingBytes: true}",
+                     "stream.maxPendingBytes: must be an integer between 1024 and 1073741824, got "
+                     "\"true\""},
+        BadValueCase{"stream: 10000", "stream: must be a mapping, got \"10000\""}));
 
 TEST(ConfigTest, PostgresNeedsUrlOrHostAndDbname) {
   EXPECT_EQ(LoadOk("database: {driver: postgres, url: 'postgresql://db/x'}").database.driver,
@@ -676,6 +785,26 @@ TEST(ConfigTest, JobsMaxBackoffMustNotBeShorterThanBackoff) {
   EXPECT_EQ(LoadError("jobs: {workers: 0}"), "jobs.workers: must be an integer between 1 and 64, got \"0\"");
   EXPECT_EQ(LoadError("jobs: {maxAttempts: 1001}"),
             "jobs.maxAttempts: must be an integer between 1 and 1000, got \"1001\"");
+}
+
+TEST(ConfigTest, StreamLimitsAcceptTheirBounds) {
+  EXPECT_EQ(LoadOk("stream: {maxConnections: 1}").stream.max_connections, 1);
+  EXPECT_EQ(LoadOk("stream: {maxConnections: 1000000}").stream.max_connections, 1'000'000);
+  EXPECT_EQ(LoadOk("stream: {heartbeat: 10ms}").stream.heartbeat, 10ms);
+  EXPECT_EQ(LoadOk("stream: {heartbeat: 1h}").stream.heartbeat, 1h);
+  EXPECT_EQ(LoadOk("stream: {heartbeat: 59m60s}").stream.heartbeat, 1h);
+  EXPECT_EQ(LoadOk("stream: {inlineSnapshotBytes: 0}").stream.inline_snapshot_bytes, 0u);
+  EXPECT_EQ(LoadOk("stream: {inlineSnapshotBytes: \"1073741824\"}").stream.inline_snapshot_bytes,
+            1'073'741'824u);
+  EXPECT_EQ(LoadOk("stream: {maxPendingBytes: 1024}").stream.max_pending_bytes, 1024u);
+  EXPECT_EQ(LoadOk("stream: {maxPendingBytes: 1073741824}").stream.max_pending_bytes,
+            1'073'741'824u);
+  // The environment wins over the file, as for every other section.
+  EXPECT_EQ(LoadOk("stream: {heartbeat: 1m}", {{"STREAM_HEARTBEAT", "200ms"}}).stream.heartbeat,
+            200ms);
+  EXPECT_EQ(LoadOk("stream: {inlineSnapshotBytes: 10}", {{"STREAM_INLINESNAPSHOTBYTES", "0"}})
+                .stream.inline_snapshot_bytes,
+            0u);
 }
 
 TEST(ConfigTest, EchoedValuesAreShortAndPrintable) {
