@@ -127,12 +127,17 @@ ClientStatus ClientImpl::Start() noexcept {
             logger_);
       }
       poller_->Start();
-      if (stream_) stream_->Start();
       running_ = true;
       poller = poller_.get();  // lives as long as this object; Stop only stops it
     }
     // Outside the lock, so Stop from another thread is not held up by this wait.
     poller->WaitForFirstAttempt(options_.timeout + std::chrono::milliseconds(200));
+    {
+      // The stream opens after the first sync, so the first snapshot comes from the cache, S3
+      // or the API in that order, and the stream's Last-Event-ID spares resending it.
+      std::lock_guard lock(lifecycle_mutex_);
+      if (running_ && stream_) stream_->Start();
+    }
     return Status();
   } catch (const std::exception& e) {
     logger_.Log(LogLevel::kError, std::string("Start failed: ") + e.what());
