@@ -19,7 +19,7 @@ CompiledCondition::~CompiledCondition() = default;
 
 bool NameIndex::Insert(std::string_view name, std::size_t index) {
   if (Find(name) != npos) return false;
-  if ((size_ + 1) * 2 > slots_.size()) Grow();  // keep the load at most 1/2: short probes
+  if ((size_ + 1) * 2 > slots_.size()) Rehash(slots_.empty() ? 16 : slots_.size() * 2);  // load <= 1/2: short probes
   const std::uint64_t h = Attributes::HashName(name);
   const std::size_t mask = slots_.size() - 1;
   std::size_t i = h & mask;
@@ -40,9 +40,15 @@ std::size_t NameIndex::Find(std::string_view name) const {
   }
 }
 
-void NameIndex::Grow() {
+void NameIndex::Reserve(std::size_t count) {
+  std::size_t slot_count = slots_.empty() ? 16 : slots_.size();
+  while (count * 2 > slot_count) slot_count *= 2;
+  if (slot_count != slots_.size()) Rehash(slot_count);
+}
+
+void NameIndex::Rehash(std::size_t slot_count) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+  slots_.assign(slot_count, Slot{});
   size_ = 0;
   for (const Slot& slot : old) {
     if (slot.index != npos) Insert(slot.name, slot.index);
@@ -58,8 +64,8 @@ struct Failure {
   Error error;
 };
 
-[[noreturn]] void Fail(const std::string& path, std::string message) {
-  throw Failure{Error{ErrorCode::kInvalidArgument, std::move(message), path}};
+[[noreturn]] void Fail(const JsonPath& path, std::string message) {
+  throw Failure{Error{ErrorCode::kInvalidArgument, std::move(message), path.ToString()}};
 }
 
 DataType ToDataType(ParameterType t) {
@@ -72,7 +78,7 @@ DataType ToDataType(ParameterType t) {
   return DataType::kJson;
 }
 
-void CheckValueType(ParameterType type, const json& value, const std::string& path) {
+void CheckValueType(ParameterType type, const json& value, const JsonPath& path) {
   bool ok = true;
   switch (type) {
     case ParameterType::kString: ok = value.is_string(); break;
@@ -115,37 +121,38 @@ class Compiler {
   void IndexAttributes() {
     for (std::size_t i = 0; i < snapshot_.attributes.size(); ++i) {
       const Attribute& a = snapshot_.attributes[i];
-      const std::string path = JoinPath("attributes", i);
-      if (!attributes_.emplace(a.name, &a).second) Fail(JoinPath(path, "name"), "duplicate attribute \"" + a.name + "\"");
+      const JsonPath section(root_, "attributes");
+      const JsonPath path(section, i);
+      if (!attributes_.emplace(a.name, &a).second) Fail(JsonPath(path, "name"), "duplicate attribute \"" + a.name + "\"");
       if (a.type == AttributeType::kEnum) {
-        if (a.enum_options.empty()) Fail(JoinPath(path, "enumOptions"), "an enum attribute needs at least one option");
+        if (a.enum_options.empty()) Fail(JsonPath(path, "enumOptions"), "an enum attribute needs at least one option");
         auto sorted = std::make_shared<std::vector<std::string>>(a.enum_options);
         std::sort(sorted->begin(), sorted->end());
         if (std::adjacent_find(sorted->begin(), sorted->end()) != sorted->end()) {
-          Fail(JoinPath(path, "enumOptions"), "enum options must be distinct");
+          Fail(JsonPath(path, "enumOptions"), "enum options must be distinct");
         }
         enum_options_[a.name] = std::move(sorted);
       }
     }
   }
 
-  const Attribute& AttributeNamed(const std::string& name, const std::string& path) {
+  const Attribute& AttributeNamed(const std::string& name, const JsonPath& path) {
     const auto it = attributes_.find(name);
     if (it == attributes_.end()) Fail(path, "unknown attribute \"" + name + "\"");
     return *it->second;
   }
 
   // One operand item, typed by the attribute; `path` names it for errors.
-  void CheckEnumOption(const CompiledCondition& c, const std::string& s, const std::string& path) {
+  void CheckEnumOption(const CompiledCondition& c, const std::string& s, const JsonPath& path) {
     if (!std::binary_search(c.enum_options->begin(), c.enum_options->end(), s)) {
       Fail(path, "\"" + s + "\" is not one of the attribute's enumOptions");
     }
   }
 
-  CompiledCondition CompileCondition(const Condition& cond, const std::string& path) {
-    const Attribute& attr = AttributeNamed(cond.attribute, JoinPath(path, "attribute"));
+  CompiledCondition CompileCondition(const Condition& cond, const JsonPath& path) {
+    const Attribute& attr = AttributeNamed(cond.attribute, JsonPath(path, "attribute"));
     if (!OperatorFits(attr.type, cond.op)) {
-      Fail(JoinPath(path, "operator"), std::string("operator ") + Name(cond.op) + " does not fit attribute type " +
+      Fail(JsonPath(path, "operator"), std::string("operator ") + Name(cond.op) + " does not fit attribute type " +
                                            Name(attr.type));
     }
     CompiledCondition c;
@@ -154,13 +161,18 @@ class Compiler {
     c.type = attr.type;
     c.op = cond.op;
     if (attr.type == AttributeType::kEnum) c.enum_options = enum_options_.at(attr.name);
-    const std::string vpath = JoinPath(path, "value");
+    const JsonPath vpath(path, "value");
     const json& v = cond.value;
     const bool is_set = cond.op == Operator::kIn || cond.op == Operator::kNotIn;
     if (is_set) {
       if (!v.is_array()) Fail(vpath, std::string("operator ") + Name(cond.op) + " needs an array");
+      if (attr.type == AttributeType::kNumber) {
+        c.numbers.reserve(v.size());
+      } else {
+        c.texts.reserve(v.size());
+      }
       for (std::size_t i = 0; i < v.size(); ++i) {
-        const std::string ipath = JoinPath(vpath, i);
+        const JsonPath ipath(vpath, i);
         if (attr.type == AttributeType::kNumber) {
           if (!v[i].is_number()) Fail(ipath, std::string("must be a number, got ") + JsonTypeName(v[i]));
           c.numbers.push_back(v[i].get<double>());
@@ -207,11 +219,13 @@ class Compiler {
   }
 
   std::vector<CompiledCondition> CompileConditions(const std::vector<Condition>& conditions,
-                                                   const std::string& path) {
+                                                   const JsonPath& path) {
     std::vector<CompiledCondition> out;
     out.reserve(conditions.size());
+    const JsonPath list(path, "conditions");
     for (std::size_t i = 0; i < conditions.size(); ++i) {
-      out.push_back(CompileCondition(conditions[i], JoinPath(JoinPath(path, "conditions"), i)));
+      const JsonPath item(list, i);
+      out.push_back(CompileCondition(conditions[i], item));
     }
     return out;
   }
@@ -219,14 +233,17 @@ class Compiler {
   void CompileSegments(CompiledSnapshot& out) {
     for (std::size_t i = 0; i < snapshot_.segments.size(); ++i) {
       const Segment& s = snapshot_.segments[i];
-      const std::string path = JoinPath("segments", i);
-      if (!segments_.emplace(s.id, i).second) Fail(JoinPath(path, "id"), "duplicate segment id " + std::to_string(s.id));
+      const JsonPath section(root_, "segments");
+      const JsonPath path(section, i);
+      if (!segments_.emplace(s.id, i).second) Fail(JsonPath(path, "id"), "duplicate segment id " + std::to_string(s.id));
       CompiledSegment cs;
       cs.id = s.id;
+      cs.rules.reserve(s.rules.size());
+      const JsonPath rules(path, "rules");
       for (std::size_t r = 0; r < s.rules.size(); ++r) {
-        const std::string rpath = JoinPath(JoinPath(path, "rules"), r);
+        const JsonPath rpath(rules, r);
         if (s.rules[r].conditions.empty()) {
-          Fail(JoinPath(rpath, "conditions"), "a segment rule needs at least one condition");
+          Fail(JsonPath(rpath, "conditions"), "a segment rule needs at least one condition");
         }
         cs.rules.push_back(CompileConditions(s.rules[r].conditions, rpath));
       }
@@ -234,45 +251,49 @@ class Compiler {
     }
   }
 
-  std::size_t SegmentIndex(std::int64_t id, const std::string& path) {
+  std::size_t SegmentIndex(std::int64_t id, const JsonPath& path) {
     const auto it = segments_.find(id);
     if (it == segments_.end()) Fail(path, "unknown segment " + std::to_string(id));
     return it->second;
   }
 
   void CompileParameters(CompiledSnapshot& out) {
+    // Reserved up front: the index keeps pointing at the names of the parameters already added.
     out.parameters.reserve(snapshot_.parameters.size());
-    std::set<std::string_view> parameter_names;
+    out.parameter_index.Reserve(snapshot_.parameters.size());
+    const JsonPath section(root_, "parameters");
     for (std::size_t i = 0; i < snapshot_.parameters.size(); ++i) {
       const Parameter& p = snapshot_.parameters[i];
-      const std::string path = JoinPath("parameters", i);
-      if (!parameter_names.insert(p.name).second) {
-        Fail(JoinPath(path, "name"), "duplicate parameter \"" + p.name + "\"");
+      const JsonPath path(section, i);
+      if (out.parameter_index.Find(p.name) != NameIndex::npos) {
+        Fail(JsonPath(path, "name"), "duplicate parameter \"" + p.name + "\"");
       }
       CompiledParameter cp;
       cp.name = p.name;
       cp.data_type = ToDataType(p.type);
       cp.enabled = p.enabled;
-      CheckValueType(p.type, p.default_value, JoinPath(path, "defaultValue"));
+      CheckValueType(p.type, p.default_value, JsonPath(path, "defaultValue"));
       cp.default_value = ToValue(p.default_value);
-      std::set<std::string_view> rule_ids;
+      cp.rules.reserve(p.rules.size());
+      const JsonPath rules(path, "rules");
       for (std::size_t r = 0; r < p.rules.size(); ++r) {
         const ParameterRule& rule = p.rules[r];
-        const std::string rpath = JoinPath(JoinPath(path, "rules"), r);
-        if (!rule_ids.insert(rule.id).second) Fail(JoinPath(rpath, "id"), "duplicate rule id \"" + rule.id + "\"");
+        const JsonPath rpath(rules, r);
+        if (HasEarlierRuleId(p.rules, r)) Fail(JsonPath(rpath, "id"), "duplicate rule id \"" + rule.id + "\"");
         CompiledRule cr;
         cr.id = rule.id;
         cr.type = rule.type;
         if (rule.type == RuleType::kAttribute) {
           cr.conditions = CompileConditions(rule.conditions, rpath);
         } else {
-          cr.segment = SegmentIndex(rule.segment_id, JoinPath(rpath, "segmentId"));
+          cr.segment = SegmentIndex(rule.segment_id, JsonPath(rpath, "segmentId"));
           cr.match_type = rule.match_type;
         }
-        CheckValueType(p.type, rule.value, JoinPath(rpath, "value"));
+        CheckValueType(p.type, rule.value, JsonPath(rpath, "value"));
         cr.value = ToValue(rule.value);
         if (rule.rollout) {
-          AttributeNamed(rule.rollout->hash_attribute, JoinPath(JoinPath(rpath, "rollout"), "hashAttribute"));
+          const JsonPath rollout(rpath, "rollout");
+          AttributeNamed(rule.rollout->hash_attribute, JsonPath(rollout, "hashAttribute"));
           cr.has_rollout = true;
           cr.percentage = rule.rollout->percentage;
           cr.rollout_key = MakeHashKey(rule.rollout->hash_attribute, "parameter:rollout:", p.name,
@@ -281,9 +302,22 @@ class Compiler {
         cp.rules.push_back(std::move(cr));
       }
       out.parameters.push_back(std::move(cp));
+      out.parameter_index.Insert(out.parameters.back().name, i);
     }
-    // Index only now: `parameters` is complete and its names no longer move.
-    for (std::size_t i = 0; i < out.parameters.size(); ++i) out.parameter_index.Insert(out.parameters[i].name, i);
+  }
+
+  // Whether rules[r]'s id appeared in an earlier rule of the same parameter. Parameters have a
+  // few rules, so a scan beats building a set; many rules get a sorted index, built once.
+  bool HasEarlierRuleId(const std::vector<ParameterRule>& rules, std::size_t r) {
+    constexpr std::size_t kScanLimit = 32;
+    if (rules.size() <= kScanLimit) {
+      for (std::size_t k = 0; k < r; ++k) {
+        if (rules[k].id == rules[r].id) return true;
+      }
+      return false;
+    }
+    if (r == 0) rule_ids_.clear();
+    return !rule_ids_.insert(rules[r].id).second;
   }
 
   void CompileExperiments(CompiledSnapshot& out) {
@@ -293,9 +327,10 @@ class Compiler {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     for (std::size_t i = 0; i < snapshot_.experiments.size(); ++i) {
       const Experiment& e = snapshot_.experiments[i];
-      const std::string path = JoinPath("experiments", i);
-      if (!ids.insert(e.id).second) Fail(JoinPath(path, "id"), "duplicate experiment id " + std::to_string(e.id));
-      AttributeNamed(e.hash_attribute, JoinPath(path, "hashAttribute"));
+      const JsonPath section(root_, "experiments");
+      const JsonPath path(section, i);
+      if (!ids.insert(e.id).second) Fail(JsonPath(path, "id"), "duplicate experiment id " + std::to_string(e.id));
+      AttributeNamed(e.hash_attribute, JsonPath(path, "hashAttribute"));
       CompiledExperiment ce;
       ce.id = e.id;
       ce.status = e.status;
@@ -304,17 +339,18 @@ class Compiler {
       ce.population = e.population;
       ce.population_key = MakeHashKey(e.hash_attribute, "experiment:population:", e.uuid, ":");
       ce.variant_key = MakeHashKey(e.hash_attribute, "experiment:hash:", e.uuid, ":");
-      if (e.segment_id) ce.segment = SegmentIndex(*e.segment_id, JoinPath(path, "segmentId"));
-      const std::string vpath = JoinPath(path, "variants");
+      if (e.segment_id) ce.segment = SegmentIndex(*e.segment_id, JsonPath(path, "segmentId"));
+      const JsonPath vpath(path, "variants");
       Hundredths sum = 0;
       for (std::size_t v = 0; v < e.variants.size(); ++v) {
         const Variant& variant = e.variants[v];
         sum += variant.traffic_allocation;
         ce.cumulative.push_back(sum);
         ce.variant_ids.push_back(variant.id);
-        const std::string ppath = JoinPath(JoinPath(vpath, v), "parameters");
+        const JsonPath variant_path(vpath, v);
+        const JsonPath ppath(variant_path, "parameters");
         for (const VariantParameter& vp : variant.parameters) {
-          const std::string path_of_value = JoinPath(ppath, vp.parameter_name);
+          const JsonPath path_of_value(ppath, vp.parameter_name);
           const std::size_t p = out.parameter_index.Find(vp.parameter_name);
           if (p == NameIndex::npos) Fail(path_of_value, "unknown parameter \"" + vp.parameter_name + "\"");
           CheckValueType(snapshot_.parameters[p].type, vp.value, path_of_value);
@@ -347,6 +383,8 @@ class Compiler {
   }
 
   const Snapshot& snapshot_;
+  const JsonPath root_;
+  std::set<std::string_view> rule_ids_;  // HasEarlierRuleId's, for parameters with many rules
   std::map<std::string, const Attribute*, std::less<>> attributes_;
   std::map<std::string, std::shared_ptr<const std::vector<std::string>>, std::less<>> enum_options_;
   std::map<std::int64_t, std::size_t> segments_;

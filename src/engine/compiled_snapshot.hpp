@@ -106,6 +106,8 @@ class NameIndex {
   bool Insert(std::string_view name, std::size_t index);
   /// The index of `name`, or npos.
   std::size_t Find(std::string_view name) const;
+  /// Makes room for `count` names, so inserting that many never rehashes.
+  void Reserve(std::size_t count);
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
  private:
@@ -114,7 +116,7 @@ class NameIndex {
     std::string_view name;
     std::size_t index = npos;
   };
-  void Grow();
+  void Rehash(std::size_t slot_count);
   std::vector<Slot> slots_;
   std::size_t size_ = 0;
 };

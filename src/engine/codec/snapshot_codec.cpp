@@ -1,5 +1,6 @@
 #include "engine/codec/snapshot_codec.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "engine/codec/json.hpp"
@@ -9,67 +10,63 @@ namespace {
 
 using nlohmann::json;
 
-// The decoder reports the first problem it meets. Inside this file a problem unwinds to
+// The decoder walks the document once (JsonDocument) and builds JSON paths only for an error.
+// It reports the first problem it meets; inside this file a problem unwinds to
 // DecodeSnapshot as a Failure, which turns it into an Error value; nothing escapes.
 struct Failure {
   Error error;
 };
 
-[[noreturn]] void Fail(const std::string& path, std::string message) {
-  throw Failure{Error{ErrorCode::kInvalidArgument, std::move(message), path}};
+[[noreturn]] void Fail(const JsonPath& path, std::string message) {
+  throw Failure{Error{ErrorCode::kInvalidArgument, std::move(message), path.ToString()}};
 }
 
-std::string Expected(const char* what, const json& got) {
-  return std::string("must be ") + what + ", got " + JsonTypeName(got);
+std::string Expected(const char* what, const JsonNode& got) {
+  return std::string("must be ") + what + ", got " + got.TypeName();
 }
 
-const json* Find(const json& object, std::string_view key) {
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-const json& Require(const json& object, const std::string& path, std::string_view key) {
-  const json* v = Find(object, key);
-  if (v == nullptr) Fail(JoinPath(path, key), "is required");
+JsonNode Require(const JsonNode& object, const JsonPath& path, std::string_view key) {
+  const auto v = object.Find(key);
+  if (!v) Fail(JsonPath(path, key), "is required");
   return *v;
 }
 
-const json& ObjectAt(const json& v, const std::string& path) {
-  if (!v.is_object()) Fail(path, Expected("an object", v));
+// Present and not null.
+std::optional<JsonNode> Optional(const JsonNode& object, std::string_view key) {
+  auto v = object.Find(key);
+  if (v && v->IsNull()) return std::nullopt;
   return v;
 }
 
-const json& ArrayAt(const json& v, const std::string& path) {
-  if (!v.is_array()) Fail(path, Expected("an array", v));
-  return v;
+void ObjectAt(const JsonNode& v, const JsonPath& path) {
+  if (!v.IsObject()) Fail(path, Expected("an object", v));
 }
 
-std::string StringAt(const json& v, const std::string& path) {
-  if (!v.is_string()) Fail(path, Expected("a string", v));
-  return v.get<std::string>();
+void ArrayAt(const JsonNode& v, const JsonPath& path) {
+  if (!v.IsArray()) Fail(path, Expected("an array", v));
 }
 
-bool BoolAt(const json& v, const std::string& path) {
-  if (!v.is_boolean()) Fail(path, Expected("a boolean", v));
-  return v.get<bool>();
+std::string_view StringAt(const JsonNode& v, const JsonPath& path) {
+  if (!v.IsString()) Fail(path, Expected("a string", v));
+  return v.GetString();
 }
 
-std::int64_t IntAt(const json& v, const std::string& path) {
-  if (v.is_number_integer()) return v.get<std::int64_t>();
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      return static_cast<std::int64_t>(u);
-    }
-    Fail(path, "is out of range");
-  }
+bool BoolAt(const JsonNode& v, const JsonPath& path) {
+  if (!v.IsBool()) Fail(path, Expected("a boolean", v));
+  return v.GetBool();
+}
+
+std::int64_t IntAt(const JsonNode& v, const JsonPath& path) {
+  // As nlohmann's get<std::int64_t>() on any integer, which this decoder used to call: an
+  // unsigned value above INT64_MAX wraps.
+  if (v.IsInteger()) return v.GetInteger();
   Fail(path, Expected("an integer", v));
 }
 
-Hundredths PercentAt(const json& v, const std::string& path, double min_exclusive_or_inclusive,
+Hundredths PercentAt(const JsonNode& v, const JsonPath& path, double min_exclusive_or_inclusive,
                      bool min_inclusive) {
-  if (!v.is_number()) Fail(path, Expected("a number", v));
-  const double percent = v.get<double>();
+  if (!v.IsNumber()) Fail(path, Expected("a number", v));
+  const double percent = v.GetDouble();
   const auto h = PercentToHundredths(percent);
   if (!h) Fail(path, "must have at most two decimals");
   const bool above_min = min_inclusive ? percent >= min_exclusive_or_inclusive
@@ -80,221 +77,254 @@ Hundredths PercentAt(const json& v, const std::string& path, double min_exclusiv
   return *h;
 }
 
-std::string OptionalString(const json& object, const std::string& path, std::string_view key) {
-  const json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return {};
-  return StringAt(*v, JoinPath(path, key));
+std::string OptionalString(const JsonNode& object, const JsonPath& path, std::string_view key) {
+  const auto v = Optional(object, key);
+  if (!v) return {};
+  return std::string(StringAt(*v, JsonPath(path, key)));
 }
 
-std::optional<Timestamp> OptionalDate(const json& object, const std::string& path, std::string_view key) {
-  const json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return std::nullopt;
-  const std::string p = JoinPath(path, key);
+std::optional<Timestamp> OptionalDate(const JsonNode& object, const JsonPath& path, std::string_view key) {
+  const auto v = Optional(object, key);
+  if (!v) return std::nullopt;
+  const JsonPath p(path, key);
   const auto t = ParseRfc3339(StringAt(*v, p));
   if (!t) Fail(p, "must be an RFC 3339 date-time");
   return t;
 }
 
 template <class E>
-E EnumAt(const json& v, const std::string& path, std::optional<E> (*parse)(std::string_view),
+E EnumAt(const JsonNode& v, const JsonPath& path, std::optional<E> (*parse)(std::string_view),
          const char* what) {
-  const std::string s = StringAt(v, path);
+  const std::string_view s = StringAt(v, path);
   const auto e = parse(s);
-  if (!e) Fail(path, std::string("unknown ") + what + " \"" + s + "\"");
+  if (!e) Fail(path, std::string("unknown ") + what + " \"" + std::string(s) + "\"");
   return *e;
 }
 
-// An optional array field: missing or null reads as empty.
-const json& OptionalArray(const json& object, const std::string& path, std::string_view key) {
-  static const json kEmpty = json::array();
-  const json* v = Find(object, key);
-  if (v == nullptr || v->is_null()) return kEmpty;
-  return ArrayAt(*v, JoinPath(path, key));
+// An optional array field: missing or null reads as empty (nullopt).
+std::optional<JsonNode> OptionalArray(const JsonNode& object, const JsonPath& path, std::string_view key) {
+  const auto v = Optional(object, key);
+  if (v) ArrayAt(*v, JsonPath(path, key));
+  return v;
 }
 
-Condition DecodeCondition(const json& v, const std::string& path) {
+// Calls `each(element, path_of_element)` for every element of an array.
+template <class F>
+void ForEachElement(const JsonNode& array, const JsonPath& path, F&& each) {
+  if (array.size() == 0) return;
+  JsonNode item = array.First();
+  for (std::size_t i = 0; i < array.size(); ++i, item = item.Next()) {
+    const JsonPath item_path(path, i);
+    each(item, item_path);
+  }
+}
+
+Condition DecodeCondition(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   Condition c;
-  c.attribute = StringAt(Require(v, path, "attribute"), JoinPath(path, "attribute"));
-  c.op = EnumAt<Operator>(Require(v, path, "operator"), JoinPath(path, "operator"), ParseOperator,
+  c.attribute = StringAt(Require(v, path, "attribute"), JsonPath(path, "attribute"));
+  c.op = EnumAt<Operator>(Require(v, path, "operator"), JsonPath(path, "operator"), ParseOperator,
                           "operator");
-  c.value = Require(v, path, "value");
+  c.value = Require(v, path, "value").ToJson();
   return c;
 }
 
-std::vector<Condition> DecodeConditions(const json& object, const std::string& path) {
+std::vector<Condition> DecodeConditions(const JsonNode& object, const JsonPath& path) {
   std::vector<Condition> out;
-  const std::string p = JoinPath(path, "conditions");
-  const json& list = OptionalArray(object, path, "conditions");
-  for (std::size_t i = 0; i < list.size(); ++i) out.push_back(DecodeCondition(list[i], JoinPath(p, i)));
+  const auto list = OptionalArray(object, path, "conditions");
+  if (!list) return out;
+  out.reserve(list->size());
+  const JsonPath p(path, "conditions");
+  ForEachElement(*list, p, [&](const JsonNode& item, const JsonPath& ip) {
+    out.push_back(DecodeCondition(item, ip));
+  });
   return out;
 }
 
-Attribute DecodeAttribute(const json& v, const std::string& path) {
+Attribute DecodeAttribute(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   Attribute a;
-  if (const json* id = Find(v, "id"); id != nullptr && !id->is_null()) a.id = IntAt(*id, JoinPath(path, "id"));
-  a.name = StringAt(Require(v, path, "name"), JoinPath(path, "name"));
+  if (const auto id = Optional(v, "id")) a.id = IntAt(*id, JsonPath(path, "id"));
+  a.name = StringAt(Require(v, path, "name"), JsonPath(path, "name"));
   a.description = OptionalString(v, path, "description");
-  a.type = EnumAt<AttributeType>(Require(v, path, "dataType"), JoinPath(path, "dataType"),
+  a.type = EnumAt<AttributeType>(Require(v, path, "dataType"), JsonPath(path, "dataType"),
                                  ParseAttributeType, "dataType");
-  const std::string options_path = JoinPath(path, "enumOptions");
-  const json& options = OptionalArray(v, path, "enumOptions");
-  for (std::size_t i = 0; i < options.size(); ++i) {
-    a.enum_options.push_back(StringAt(options[i], JoinPath(options_path, i)));
+  if (const auto options = OptionalArray(v, path, "enumOptions")) {
+    const JsonPath options_path(path, "enumOptions");
+    a.enum_options.reserve(options->size());
+    ForEachElement(*options, options_path, [&](const JsonNode& item, const JsonPath& ip) {
+      a.enum_options.emplace_back(StringAt(item, ip));
+    });
   }
   return a;
 }
 
-Segment DecodeSegment(const json& v, const std::string& path) {
+Segment DecodeSegment(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   Segment s;
-  s.id = IntAt(Require(v, path, "id"), JoinPath(path, "id"));
+  s.id = IntAt(Require(v, path, "id"), JsonPath(path, "id"));
   s.name = OptionalString(v, path, "name");
   s.description = OptionalString(v, path, "description");
-  const std::string rules_path = JoinPath(path, "rules");
-  const json& rules = ArrayAt(Require(v, path, "rules"), rules_path);
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    const std::string rp = JoinPath(rules_path, i);
-    ObjectAt(rules[i], rp);
+  const JsonPath rules_path(path, "rules");
+  const JsonNode rules = Require(v, path, "rules");
+  ArrayAt(rules, rules_path);
+  s.rules.reserve(rules.size());
+  ForEachElement(rules, rules_path, [&](const JsonNode& jr, const JsonPath& rp) {
+    ObjectAt(jr, rp);
     SegmentRule rule;
-    rule.name = OptionalString(rules[i], rp, "name");
-    ArrayAt(Require(rules[i], rp, "conditions"), JoinPath(rp, "conditions"));
-    rule.conditions = DecodeConditions(rules[i], rp);
+    rule.name = OptionalString(jr, rp, "name");
+    ArrayAt(Require(jr, rp, "conditions"), JsonPath(rp, "conditions"));
+    rule.conditions = DecodeConditions(jr, rp);
     s.rules.push_back(std::move(rule));
-  }
+  });
   return s;
 }
 
-ParameterRule DecodeRule(const json& v, const std::string& path) {
+ParameterRule DecodeRule(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   ParameterRule r;
-  r.id = StringAt(Require(v, path, "id"), JoinPath(path, "id"));
-  if (r.id.empty()) Fail(JoinPath(path, "id"), "must not be empty");
+  r.id = StringAt(Require(v, path, "id"), JsonPath(path, "id"));
+  if (r.id.empty()) Fail(JsonPath(path, "id"), "must not be empty");
   r.name = OptionalString(v, path, "name");
-  r.type = EnumAt<RuleType>(Require(v, path, "type"), JoinPath(path, "type"), ParseRuleType, "rule type");
+  r.type = EnumAt<RuleType>(Require(v, path, "type"), JsonPath(path, "type"), ParseRuleType, "rule type");
   if (r.type == RuleType::kAttribute) {
     r.conditions = DecodeConditions(v, path);
   } else {
-    r.segment_id = IntAt(Require(v, path, "segmentId"), JoinPath(path, "segmentId"));
-    if (const json* m = Find(v, "matchType"); m != nullptr && !m->is_null()) {
-      r.match_type = EnumAt<MatchType>(*m, JoinPath(path, "matchType"), ParseMatchType, "matchType");
+    r.segment_id = IntAt(Require(v, path, "segmentId"), JsonPath(path, "segmentId"));
+    if (const auto m = Optional(v, "matchType")) {
+      r.match_type = EnumAt<MatchType>(*m, JsonPath(path, "matchType"), ParseMatchType, "matchType");
     }
   }
-  r.value = Require(v, path, "value");
-  if (const json* ro = Find(v, "rollout"); ro != nullptr && !ro->is_null()) {
-    const std::string rp = JoinPath(path, "rollout");
+  r.value = Require(v, path, "value").ToJson();
+  if (const auto ro = Optional(v, "rollout")) {
+    const JsonPath rp(path, "rollout");
     ObjectAt(*ro, rp);
     Rollout rollout;
-    rollout.percentage = PercentAt(Require(*ro, rp, "percentage"), JoinPath(rp, "percentage"), 0, true);
-    rollout.hash_attribute = StringAt(Require(*ro, rp, "hashAttribute"), JoinPath(rp, "hashAttribute"));
+    rollout.percentage = PercentAt(Require(*ro, rp, "percentage"), JsonPath(rp, "percentage"), 0, true);
+    rollout.hash_attribute = StringAt(Require(*ro, rp, "hashAttribute"), JsonPath(rp, "hashAttribute"));
     r.rollout = std::move(rollout);
   }
   return r;
 }
 
-Parameter DecodeParameter(const json& v, const std::string& path) {
+Parameter DecodeParameter(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   Parameter p;
-  if (const json* id = Find(v, "id"); id != nullptr && !id->is_null()) p.id = IntAt(*id, JoinPath(path, "id"));
-  p.name = StringAt(Require(v, path, "name"), JoinPath(path, "name"));
+  if (const auto id = Optional(v, "id")) p.id = IntAt(*id, JsonPath(path, "id"));
+  p.name = StringAt(Require(v, path, "name"), JsonPath(path, "name"));
   p.description = OptionalString(v, path, "description");
-  p.type = EnumAt<ParameterType>(Require(v, path, "dataType"), JoinPath(path, "dataType"),
+  p.type = EnumAt<ParameterType>(Require(v, path, "dataType"), JsonPath(path, "dataType"),
                                  ParseParameterType, "dataType");
-  p.default_value = Require(v, path, "defaultValue");
-  if (const json* e = Find(v, "enabled"); e != nullptr) p.enabled = BoolAt(*e, JoinPath(path, "enabled"));
-  const std::string rules_path = JoinPath(path, "rules");
-  const json& rules = OptionalArray(v, path, "rules");
-  for (std::size_t i = 0; i < rules.size(); ++i) p.rules.push_back(DecodeRule(rules[i], JoinPath(rules_path, i)));
+  p.default_value = Require(v, path, "defaultValue").ToJson();
+  if (const auto e = v.Find("enabled")) p.enabled = BoolAt(*e, JsonPath(path, "enabled"));
+  if (const auto rules = OptionalArray(v, path, "rules")) {
+    const JsonPath rules_path(path, "rules");
+    p.rules.reserve(rules->size());
+    ForEachElement(*rules, rules_path, [&](const JsonNode& item, const JsonPath& rp) {
+      p.rules.push_back(DecodeRule(item, rp));
+    });
+  }
   return p;
 }
 
-Experiment DecodeExperiment(const json& v, const std::string& path) {
+Experiment DecodeExperiment(const JsonNode& v, const JsonPath& path) {
   ObjectAt(v, path);
   Experiment e;
-  e.id = IntAt(Require(v, path, "id"), JoinPath(path, "id"));
-  e.uuid = StringAt(Require(v, path, "uuid"), JoinPath(path, "uuid"));
-  if (e.uuid.empty()) Fail(JoinPath(path, "uuid"), "must not be empty");
+  e.id = IntAt(Require(v, path, "id"), JsonPath(path, "id"));
+  e.uuid = StringAt(Require(v, path, "uuid"), JsonPath(path, "uuid"));
+  if (e.uuid.empty()) Fail(JsonPath(path, "uuid"), "must not be empty");
   e.name = OptionalString(v, path, "name");
   e.description = OptionalString(v, path, "description");
   e.hypothesis = OptionalString(v, path, "hypothesis");
-  e.status = EnumAt<ExperimentStatus>(Require(v, path, "status"), JoinPath(path, "status"),
+  e.status = EnumAt<ExperimentStatus>(Require(v, path, "status"), JsonPath(path, "status"),
                                       ParseExperimentStatus, "status");
   e.start_date = OptionalDate(v, path, "startDate");
   e.end_date = OptionalDate(v, path, "endDate");
-  e.hash_attribute = StringAt(Require(v, path, "hashAttribute"), JoinPath(path, "hashAttribute"));
-  if (const json* p = Find(v, "populationSize"); p != nullptr && !p->is_null()) {
-    e.population = PercentAt(*p, JoinPath(path, "populationSize"), 0, false);
+  e.hash_attribute = StringAt(Require(v, path, "hashAttribute"), JsonPath(path, "hashAttribute"));
+  if (const auto p = Optional(v, "populationSize")) {
+    e.population = PercentAt(*p, JsonPath(path, "populationSize"), 0, false);
   }
-  if (const json* s = Find(v, "segmentId"); s != nullptr && !s->is_null()) {
-    e.segment_id = IntAt(*s, JoinPath(path, "segmentId"));
-  }
-  const std::string variants_path = JoinPath(path, "variants");
-  const json& variants = ArrayAt(Require(v, path, "variants"), variants_path);
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    const std::string vp = JoinPath(variants_path, i);
-    const json& jv = ObjectAt(variants[i], vp);
+  if (const auto s = Optional(v, "segmentId")) e.segment_id = IntAt(*s, JsonPath(path, "segmentId"));
+  const JsonPath variants_path(path, "variants");
+  const JsonNode variants = Require(v, path, "variants");
+  ArrayAt(variants, variants_path);
+  e.variants.reserve(variants.size());
+  ForEachElement(variants, variants_path, [&](const JsonNode& jv, const JsonPath& vp) {
+    ObjectAt(jv, vp);
     Variant variant;
-    variant.id = IntAt(Require(jv, vp, "id"), JoinPath(vp, "id"));
+    variant.id = IntAt(Require(jv, vp, "id"), JsonPath(vp, "id"));
     variant.name = OptionalString(jv, vp, "name");
     variant.description = OptionalString(jv, vp, "description");
     variant.traffic_allocation =
-        PercentAt(Require(jv, vp, "trafficAllocation"), JoinPath(vp, "trafficAllocation"), 0, true);
-    if (const json* params = Find(jv, "parameters"); params != nullptr && !params->is_null()) {
-      ObjectAt(*params, JoinPath(vp, "parameters"));
-      for (const auto& [name, value] : params->items()) {
-        variant.parameters.push_back(VariantParameter{name, value});
+        PercentAt(Require(jv, vp, "trafficAllocation"), JsonPath(vp, "trafficAllocation"), 0, true);
+    if (const auto params = Optional(jv, "parameters")) {
+      ObjectAt(*params, JsonPath(vp, "parameters"));
+      variant.parameters.reserve(params->size());
+      if (params->size() > 0) {
+        JsonNode key = params->First();
+        for (std::size_t i = 0; i < params->size(); ++i) {
+          const JsonNode value = key.Next();
+          variant.parameters.push_back(VariantParameter{std::string(key.GetString()), value.ToJson()});
+          key = value.Next();
+        }
       }
+      // In key order, as nlohmann's object iteration gave them (keys are distinct).
+      std::sort(variant.parameters.begin(), variant.parameters.end(),
+                [](const VariantParameter& a, const VariantParameter& b) {
+                  return a.parameter_name < b.parameter_name;
+                });
     }
     e.variants.push_back(std::move(variant));
-  }
+  });
   return e;
 }
 
 template <class T>
-std::vector<T> DecodeSection(const json& doc, std::string_view key, T (*decode)(const json&, const std::string&)) {
+std::vector<T> DecodeSection(const JsonNode& doc, const JsonPath& root, std::string_view key,
+                             T (*decode)(const JsonNode&, const JsonPath&)) {
   std::vector<T> out;
-  const json* v = Find(doc, key);
-  if (v == nullptr) return out;
-  const std::string path(key);
+  const auto v = doc.Find(key);
+  if (!v) return out;
+  const JsonPath path(root, key);
   ArrayAt(*v, path);
   out.reserve(v->size());
-  for (std::size_t i = 0; i < v->size(); ++i) out.push_back(decode((*v)[i], JoinPath(path, i)));
+  ForEachElement(*v, path, [&](const JsonNode& item, const JsonPath& ip) { out.push_back(decode(item, ip)); });
   return out;
+}
+
+Result<Snapshot> DecodeRoot(const JsonNode& doc) {
+  try {
+    const JsonPath root;
+    ObjectAt(doc, root);
+    Snapshot s;
+    const JsonPath version_path(root, "formatVersion");
+    const JsonNode version = Require(doc, root, "formatVersion");
+    if (!version.IsInteger()) Fail(version_path, Expected("an integer", version));
+    if (version.GetInteger() != Snapshot::kFormatVersion) {
+      Fail(version_path, "unsupported snapshot format version " + version.ToJson().dump() +
+                             " (this build reads " + std::to_string(Snapshot::kFormatVersion) + ")");
+    }
+    const JsonPath revision_path(root, "revision");
+    s.revision = IntAt(Require(doc, root, "revision"), revision_path);
+    if (s.revision < 0) Fail(revision_path, "must not be negative");
+    s.generated_at = OptionalDate(doc, root, "generatedAt");
+    s.attributes = DecodeSection<Attribute>(doc, root, "attributes", DecodeAttribute);
+    s.segments = DecodeSection<Segment>(doc, root, "segments", DecodeSegment);
+    s.parameters = DecodeSection<Parameter>(doc, root, "parameters", DecodeParameter);
+    s.experiments = DecodeSection<Experiment>(doc, root, "experiments", DecodeExperiment);
+    return s;
+  } catch (Failure& f) {
+    return std::move(f.error);
+  }
 }
 
 }  // namespace
 
 Result<Snapshot> DecodeSnapshot(std::string_view json_text) {
   // A snapshot nests API values up to 6 levels deeper than the API body that set them.
-  auto doc = ParseJson(json_text, kDefaultMaxJsonDepth + 8);
+  auto doc = JsonDocument::Parse(json_text, kDefaultMaxJsonDepth + 8);
   if (!doc) return std::move(doc).error();
-  return DecodeSnapshotDocument(*doc);
-}
-
-Result<Snapshot> DecodeSnapshotDocument(const json& doc) {
-  try {
-    ObjectAt(doc, "");
-    Snapshot s;
-    const json& version = Require(doc, "", "formatVersion");
-    if (!version.is_number_integer() && !version.is_number_unsigned()) {
-      Fail("formatVersion", Expected("an integer", version));
-    }
-    if (version.get<std::int64_t>() != Snapshot::kFormatVersion) {
-      Fail("formatVersion", "unsupported snapshot format version " + version.dump() + " (this build reads " +
-                                std::to_string(Snapshot::kFormatVersion) + ")");
-    }
-    s.revision = IntAt(Require(doc, "", "revision"), "revision");
-    if (s.revision < 0) Fail("revision", "must not be negative");
-    s.generated_at = OptionalDate(doc, "", "generatedAt");
-    s.attributes = DecodeSection<Attribute>(doc, "attributes", DecodeAttribute);
-    s.segments = DecodeSection<Segment>(doc, "segments", DecodeSegment);
-    s.parameters = DecodeSection<Parameter>(doc, "parameters", DecodeParameter);
-    s.experiments = DecodeSection<Experiment>(doc, "experiments", DecodeExperiment);
-    return s;
-  } catch (Failure& f) {
-    return std::move(f.error);
-  }
+  return DecodeRoot(doc->Root());
 }
 
 // --- encoding ---------------------------------------------------------------------------

@@ -15,7 +15,6 @@ namespace aurora::engine {
 /// References, operators and value types are checked by CompileSnapshot. Errors carry the JSON
 /// path of the offending element in `field`.
 Result<Snapshot> DecodeSnapshot(std::string_view json_text);
-Result<Snapshot> DecodeSnapshotDocument(const nlohmann::json& document);
 
 /// Encodes a snapshot in the canonical key order of SPEC §4.
 std::string EncodeSnapshot(const Snapshot& snapshot);
