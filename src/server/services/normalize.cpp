@@ -1,5 +1,6 @@
 #include "server/services/normalize.hpp"
 
+#include <limits>
 #include <set>
 
 #include "engine/codec/json.hpp"
@@ -291,9 +292,15 @@ Result<Normalized> Experiment(const json& input, const store::Resource* existing
   if (variants->size() > 100) return Invalid("variants", "an experiment has at most 100 variants");
   // Keep the ids clients send back; number new variants after the highest id in use.
   std::int64_t next_id = 1;
+  bool ids_exhausted = false;  // a variant holds the largest id: no id is left after it
   for (const json& v : *variants) {
     if (v.is_object() && v.contains("id") && v["id"].is_number_integer()) {
-      next_id = std::max(next_id, v["id"].get<std::int64_t>() + 1);
+      const std::int64_t given = v["id"].get<std::int64_t>();
+      if (given == std::numeric_limits<std::int64_t>::max()) {
+        ids_exhausted = true;
+      } else {
+        next_id = std::max(next_id, given + 1);
+      }
     }
   }
   json out_variants = json::array();
@@ -302,6 +309,9 @@ Result<Normalized> Experiment(const json& input, const store::Resource* existing
     const BodyReader v((*variants)[i], "variants[" + std::to_string(i) + "]");
     AURORA_CHECK(v.Expect({"id", "name", "description", "trafficAllocation", "parameters"}));
     AURORA_TRY(given_id, v.Id("id", false));
+    if (!given_id && ids_exhausted) {
+      return Invalid(v.PathOf("id"), "is required when another variant has the largest possible id");
+    }
     const std::int64_t id = given_id ? *given_id : next_id++;
     if (!variant_ids.insert(id).second) return Invalid(v.PathOf("id"), "duplicates the id of another variant");
     AURORA_TRY(raw_name, v.String("name", 4 * kMaxNameLength, true));
