@@ -74,6 +74,10 @@ TEST(SnapshotCodecTest, RefusesEveryInvalidSnapshotNamingItsPath) {
     EXPECT_EQ(loaded.error().code, ErrorCode::kInvalidArgument);
     EXPECT_EQ(loaded.error().field, c.at("path").get<std::string>()) << loaded.error().message;
     EXPECT_FALSE(loaded.error().message.empty());
+    if (c.contains("message")) {  // optional: a text the message must contain
+      EXPECT_NE(loaded.error().message.find(c.at("message").get<std::string>()), std::string::npos)
+          << loaded.error().message;
+    }
   }
 }
 

@@ -57,8 +57,11 @@ bool BoolAt(const JsonNode& v, const JsonPath& path) {
 }
 
 std::int64_t IntAt(const JsonNode& v, const JsonPath& path) {
-  // As nlohmann's get<std::int64_t>() on any integer, which this decoder used to call: an
-  // unsigned value above INT64_MAX wraps.
+  // Ids and revisions are signed 64-bit: a larger integer is refused instead of wrapping.
+  if (v.type() == JsonNode::Type::kUnsigned &&
+      v.GetUnsigned() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+    Fail(path, "is out of range (at most 9223372036854775807)");
+  }
   if (v.IsInteger()) return v.GetInteger();
   Fail(path, Expected("an integer", v));
 }
