@@ -9,12 +9,7 @@
 // The clock starts when the write request is sent, so each figure is an upper bound on
 // commit → callback (it includes the write's own round trip, reported separately).
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,9 +17,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aurora/aurora.hpp"
+#include "support/server_process.hpp"  // Http: the writer's requests
 
 namespace {
 
@@ -86,55 +80,6 @@ Args Parse(int argc, char** argv) {
   return a;
 }
 
-/// One HTTP/1.1 exchange on a new loopback connection (the writer's; not what is measured).
-struct HttpAnswer {
-  int status = 0;
-  std::string body;
-};
-
-std::optional<HttpAnswer> Http(std::uint16_t port, const std::string& method,
-                               const std::string& target, const std::string& body) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return std::nullopt;
-  }
-  std::string request = method + " " + target +
-                        " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                        "Content-Type: application/json\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body;
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) {
-      close(fd);
-      return std::nullopt;
-    }
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string response;
-  char buffer[8192];
-  for (;;) {
-    const ssize_t n = recv(fd, buffer, sizeof buffer, 0);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<std::size_t>(n));
-  }
-  close(fd);
-  const auto space = response.find(' ');
-  const auto head_end = response.find("\r\n\r\n");
-  if (space == std::string::npos || head_end == std::string::npos) return std::nullopt;
-  HttpAnswer answer;
-  answer.status = std::atoi(response.c_str() + space + 1);
-  answer.body = response.substr(head_end + 4);
-  return answer;
-}
-
 std::uint16_t PortOf(const std::string& endpoint) {
   return static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
 }
@@ -169,18 +114,18 @@ int main(int argc, char** argv) {
   const std::uint16_t port = PortOf(args.endpoint);
   const std::string path = "/api/v1/parameters/" + std::to_string(args.parameter_id);
 
-  auto metadata = Http(port, "GET", "/api/v1/sdk/metadata", "");
-  auto parameter = Http(port, "GET", path, "");
-  if (!metadata || metadata->status != 200 || !parameter || parameter->status != 200) {
+  auto metadata = aurora::testing::Http(port, "GET", "/api/v1/sdk/metadata", "");
+  auto parameter = aurora::testing::Http(port, "GET", path, "");
+  if (metadata.status != 200 || parameter.status != 200) {
     std::fprintf(stderr, "cannot read the server's revision or parameter %lld\n",
                  static_cast<long long>(args.parameter_id));
     return 1;
   }
-  std::int64_t version = nlohmann::json::parse(parameter->body).at("version").get<std::int64_t>();
+  std::int64_t version = nlohmann::json::parse(parameter.body).at("version").get<std::int64_t>();
 
   // Write 0 is a warm-up: once every client has it, every stream is connected.
   const std::size_t total = static_cast<std::size_t>(args.writes) + 1;
-  std::int64_t base = nlohmann::json::parse(metadata->body).at("revision").get<std::int64_t>();
+  std::int64_t base = nlohmann::json::parse(metadata.body).at("revision").get<std::int64_t>();
 
   std::vector<std::unique_ptr<Arrivals>> arrivals;
   std::vector<std::unique_ptr<aurora::Client>> clients;
@@ -223,13 +168,13 @@ int main(int argc, char** argv) {
     const nlohmann::json body = {{"defaultValue", "value-" + std::to_string(i)},
                                  {"version", version}};
     sent[i] = NowNs();
-    const auto answer = Http(port, "PATCH", path, body.dump());
+    const auto answer = aurora::testing::Http(port, "PATCH", path, body.dump());
     const std::int64_t done = NowNs();
-    if (!answer || answer->status != 200) {
-      std::fprintf(stderr, "write %zu failed: %s\n", i, answer ? answer->body.c_str() : "no answer");
+    if (answer.status != 200) {
+      std::fprintf(stderr, "write %zu failed (HTTP %d): %s\n", i, answer.status, answer.body.c_str());
       return false;
     }
-    version = nlohmann::json::parse(answer->body).at("version").get<std::int64_t>();
+    version = nlohmann::json::parse(answer.body).at("version").get<std::int64_t>();
     if (i > 0) write_ms.push_back(static_cast<double>(done - sent[i]) / 1e6);
     return true;
   };

@@ -80,16 +80,7 @@ class PublishTest : public ::testing::TestWithParam<std::string> {
     env["JOBS_BACKOFF"] = "100ms";
     env["JOBS_MAXBACKOFF"] = "400ms";
     env["JOBS_LEASE"] = "3s";
-    if (s3) {
-      env["S3_ENABLE"] = "true";
-      env["S3_BUCKETNAME"] = S3Bucket();
-      env["S3_ENDPOINT"] = S3Endpoint();
-      env["S3_PATHSTYLE"] = "true";
-      env["S3_PREFIX"] = prefix_;
-      env["S3_ACCESSKEY"] = "S3RVER";
-      env["S3_SECRETKEY"] = "S3RVER";
-      env["S3_TIMEOUT"] = "2s";
-    }
+    if (s3) env.merge(S3ServerEnv(prefix_));
     return env;
   }
 

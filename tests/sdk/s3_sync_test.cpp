@@ -43,16 +43,7 @@ class SdkS3Test : public ::testing::Test {
     env["JOBS_POLLINTERVAL"] = "100ms";
     env["JOBS_BACKOFF"] = "100ms";
     env["JOBS_MAXBACKOFF"] = "400ms";
-    if (publish) {
-      env["S3_ENABLE"] = "true";
-      env["S3_BUCKETNAME"] = S3Bucket();
-      env["S3_ENDPOINT"] = S3Endpoint();
-      env["S3_PATHSTYLE"] = "true";
-      env["S3_PREFIX"] = prefix_;
-      env["S3_ACCESSKEY"] = "S3RVER";
-      env["S3_SECRETKEY"] = "S3RVER";
-      env["S3_TIMEOUT"] = "2s";
-    }
+    if (publish) env.merge(S3ServerEnv(prefix_));
     server_ = std::make_unique<ServerProcess>(env);
     ASSERT_TRUE(server_->Start()) << server_->log();
   }
@@ -101,29 +92,25 @@ class SdkS3Test : public ::testing::Test {
     ASSERT_TRUE(s3.Put(put)) << "put snapshot.json";
   }
 
-  /// The client's S3 settings for the test server, plus `more`.
-  std::vector<ClientOption> S3Options() const {
-    return {WithEnableS3(true), ClientOption([prefix = prefix_](ClientOptions& o) {
-              o.s3_bucket = S3Bucket();
-              o.s3_endpoint = S3Endpoint();
-              o.s3_region = "us-east-1";
-              o.s3_access_key = "S3RVER";
-              o.s3_secret_key = "S3RVER";
-              o.s3_prefix = prefix;
-              o.s3_path_style = true;
-            })};
-  }
-
-  std::unique_ptr<Client> MakeClient(const std::string& endpoint, std::vector<ClientOption> more) {
-    std::vector<ClientOption> all = S3Options();
-    all.push_back(WithInMemoryOnly(true));
-    all.push_back(WithLogSink(logs_.Sink()));
-    all.push_back(WithTimeout(3s));
-    all.push_back(WithBackoff(50ms, 200ms));
-    for (auto& o : more) all.push_back(std::move(o));
-    ClientOptions options{.endpoint_url = endpoint};
-    for (const auto& o : all) o.ApplyTo(options);
-    return std::make_unique<Client>(std::move(options));
+  /// A client of `endpoint` reading the test bucket under prefix_, in memory, with `more` applied.
+  std::unique_ptr<Client> MakeClient(const std::string& endpoint,
+                                     const std::vector<ClientOption>& more) {
+    ClientOptions o{.endpoint_url = endpoint};
+    o.enable_s3 = true;
+    o.s3_bucket = S3Bucket();
+    o.s3_endpoint = S3Endpoint();
+    o.s3_region = "us-east-1";
+    o.s3_access_key = "S3RVER";
+    o.s3_secret_key = "S3RVER";
+    o.s3_prefix = prefix_;
+    o.s3_path_style = true;
+    o.in_memory_only = true;
+    o.log_sink = logs_.Sink();
+    o.timeout = 3s;
+    o.backoff_initial = 50ms;
+    o.backoff_max = 200ms;
+    for (const auto& option : more) option.ApplyTo(o);
+    return std::make_unique<Client>(std::move(o));
   }
 
   TestDatabase db_;

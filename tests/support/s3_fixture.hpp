@@ -6,6 +6,7 @@
 // prefix, so tests may run in parallel against one server.
 
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -57,6 +58,13 @@ inline s3::ClientOptions S3TestOptions() {
   o.timeout = std::chrono::seconds(5);
   o.retry_delay = std::chrono::milliseconds(20);
   return o;
+}
+
+/// The environment that makes aurora-server publish to the test S3 server under `prefix`.
+inline std::map<std::string, std::string> S3ServerEnv(const std::string& prefix) {
+  return {{"S3_ENABLE", "true"},     {"S3_BUCKETNAME", S3Bucket()}, {"S3_ENDPOINT", S3Endpoint()},
+          {"S3_PATHSTYLE", "true"},  {"S3_PREFIX", prefix},         {"S3_ACCESSKEY", "S3RVER"},
+          {"S3_SECRETKEY", "S3RVER"}, {"S3_TIMEOUT", "2s"}};
 }
 
 /// Makes requests under `prefix` fail at the proxy: mode "503", "reset", "delay" (with ms) or

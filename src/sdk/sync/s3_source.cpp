@@ -16,8 +16,7 @@ std::map<std::string, std::string> AwsEnvironment() {
   return env;
 }
 
-}  // namespace
-
+/// The s3::ClientOptions an SDK's options give.
 s3::ClientOptions S3ClientOptionsFor(const ClientOptions& options) {
   const auto env = AwsEnvironment();
   s3::ClientOptions o;
@@ -45,6 +44,8 @@ s3::ClientOptions S3ClientOptionsFor(const ClientOptions& options) {
   o.user_agent = "aurora-sdk-cpp/" AURORA_SDK_VERSION;
   return o;
 }
+
+}  // namespace
 
 S3Source::S3Source(const ClientOptions& options)
     : client_(S3ClientOptionsFor(options)),

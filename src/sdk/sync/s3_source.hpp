@@ -35,7 +35,4 @@ class S3Source {
   std::string description_;
 };
 
-/// The s3::ClientOptions an SDK's options give (exposed for tests).
-s3::ClientOptions S3ClientOptionsFor(const ClientOptions& options);
-
 }  // namespace aurora::sdk
