@@ -11,5 +11,6 @@ int RunEval(const std::vector<std::string>& args);
 int RunHash(const std::vector<std::string>& args);
 int RunMigrate(std::vector<std::string> args);
 int RunServer(const std::vector<std::string>& args, const char* argv0);
+int RunStats(const std::vector<std::string>& args);
 
 }  // namespace aurora::cli

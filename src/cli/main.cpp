@@ -13,7 +13,8 @@ constexpr const char* kUsage =
     "  hash   print the MurmurHash3 h1 and bucket of a key\n"
     "  migrate up|down|down-all|version|create NAME   manage the database schema\n"
     "  server [--config FILE]   run aurora-server\n"
-    "  keys list | create NAME admin|sdk | revoke ID   manage API keys on the database directly\n";
+    "  keys list | create NAME admin|sdk | revoke ID   manage API keys on the database directly\n"
+    "  stats --cases FILE   run experiment statistics cases (aurora stats --help)\n";
 
 }  // namespace
 
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
     if (command == "hash") return aurora::cli::RunHash(args);
     if (command == "migrate") return aurora::cli::RunMigrate(args);
     if (command == "server") return aurora::cli::RunServer(args, argv[0]);
+    if (command == "stats") return aurora::cli::RunStats(args);
     if (command == "keys") {
       std::vector<std::string> with_command = {"keys"};
       with_command.insert(with_command.end(), args.begin(), args.end());

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 
+#include "stats/gbstats_cases.hpp"
 #include "support/evaluation_cases.hpp"
 
 namespace aurora::cli {
@@ -121,6 +122,41 @@ TEST(CliTest, EvalBatchAnswersEveryLineEvenBadOnes) {
   EXPECT_EQ(nlohmann::json::parse(l2)["error"]["code"], "invalid_argument");
   EXPECT_EQ(nlohmann::json::parse(l3)["error"]["code"], "not_found");
   EXPECT_EQ(nlohmann::json::parse(l4)["error"]["code"], "invalid_argument");
+}
+
+TEST(CliTest, StatsCasesReproducesEveryGbstatsReferenceCase) {
+  const auto cases = testing::LoadGbstatsCases();
+  ASSERT_GE(cases.size(), 50u);
+  std::string lines;
+  for (const auto& c : cases) lines += c.input.dump() + "\n";
+  // A malformed line answers with an error object and the next line is still read.
+  lines += "not json\n{\"test\":\"frequentist\",\"metric\":\"mean\"}\n";
+  // Non-finite numbers are printed as strings.
+  lines += R"({"test":"srm","observed":[10],"weights":[1]})" "\n";
+  lines += R"({"test":"frequentist","metric":"binomial","alternative":"greater",)"
+           R"("control":{"n":1000,"sum":100},"treatment":{"n":1000,"sum":130}})" "\n";
+  const CliRun r = Aurora("stats --cases " + TempFile("cli_stats.jsonl", lines));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  std::istringstream out(r.out);
+  std::string line;
+  std::size_t i = 0;
+  for (; i < cases.size() && std::getline(out, line); ++i) {
+    EXPECT_TRUE(testing::MatchesGbstats(nlohmann::json::parse(line), cases[i].expected))
+        << cases[i].id << ": " << line;
+  }
+  EXPECT_EQ(i, cases.size());
+  for (int bad = 0; bad < 2; ++bad) {
+    ASSERT_TRUE(std::getline(out, line));
+    EXPECT_EQ(nlohmann::json::parse(line)["error"]["code"], "invalid_argument") << line;
+  }
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(nlohmann::json::parse(line), nlohmann::json::parse(R"({"pValue":"NaN"})"));
+  ASSERT_TRUE(std::getline(out, line));
+  EXPECT_EQ(nlohmann::json::parse(line)["ci"][1], "Infinity") << line;
+  EXPECT_FALSE(std::getline(out, line)) << line;
+  EXPECT_EQ(Aurora("stats --cases /nonexistent/cases.jsonl").exit_code, 2);
+  EXPECT_EQ(Aurora("stats").exit_code, 64);
+  EXPECT_EQ(Aurora("stats --help").exit_code, 0);
 }
 
 TEST(CliTest, UnknownCommandsAndMissingArgumentsAreUsageErrors) {
