@@ -25,14 +25,18 @@ void PublishJobs::AddTarget(std::unique_ptr<Publisher> publisher) {
   targets_.push_back(std::move(t));
 }
 
-Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, std::int64_t revision,
+std::string PublishJobs::KeyFor(const Target& target, const std::string& environment) const {
+  return environment == options_.default_environment ? target.key : target.key + ":" + environment;
+}
+
+Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, const store::EnvironmentRevision& changed,
                                      bool dead_counts) {
   const std::int64_t now = NowMicros();
   for (const auto& t : targets_) {
     EnqueueRequest request;
     request.kind = kPublishKind;
-    request.key = t->key;
-    request.revision = revision;
+    request.key = KeyFor(*t, changed.environment);
+    request.revision = changed.revision;
     request.max_attempts = options_.max_attempts;
     request.run_at =
         now + std::chrono::duration_cast<std::chrono::microseconds>(options_.delay).count();
@@ -43,8 +47,11 @@ Result<void> PublishJobs::EnqueueAll(store::Transaction& tx, std::int64_t revisi
   return {};
 }
 
-Result<void> PublishJobs::OnWrite(store::Transaction& tx, std::int64_t revision) {
-  return EnqueueAll(tx, revision, true);
+Result<void> PublishJobs::OnWrite(store::Transaction& tx, const std::vector<store::EnvironmentRevision>& changed) {
+  for (const auto& c : changed) {
+    if (auto r = EnqueueAll(tx, c, true); !r) return r;
+  }
+  return {};
 }
 
 Result<void> PublishJobs::EnqueueCurrent() {
@@ -54,7 +61,11 @@ Result<void> PublishJobs::EnqueueCurrent() {
   // Serialized with the writes that enqueue (they hold the same lock).
   auto revision = store::LockRevision(**tx);
   if (!revision) return std::move(revision).error();
-  if (auto r = EnqueueAll(**tx, revision->revision, false); !r) return r;
+  auto environments = store::AllEnvironments(**tx);
+  if (!environments) return std::move(environments).error();
+  for (const auto& e : *environments) {
+    if (auto r = EnqueueAll(**tx, store::EnvironmentRevision{e.name, e.revision}, false); !r) return r;
+  }
   return (*tx)->Commit();
 }
 
@@ -65,8 +76,14 @@ void PublishJobs::Register(JobRunner& runner) {
 
 Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
   Target* target = nullptr;
+  std::string environment = options_.default_environment;
   for (const auto& t : targets_) {
-    if (t->key == job.key) target = t.get();
+    if (t->key == job.key) {
+      target = t.get();
+    } else if (job.key.starts_with(t->key + ":")) {
+      target = t.get();
+      environment = job.key.substr(t->key.size() + 1);
+    }
   }
   if (target == nullptr) {
     // Enqueued by a process with another configuration (say, S3 enabled there, not here):
@@ -74,7 +91,15 @@ Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
     return Error{ErrorCode::kUnavailable, "this server has no publish target for " + job.key};
   }
   const auto started = std::chrono::steady_clock::now();
-  auto files = BuildSnapshotFiles(db_);
+  auto files = BuildSnapshotFiles(db_, environment, environment == options_.default_environment);
+  if (!files && files.error().code == ErrorCode::kNotFound) {
+    // The environment was deleted after the write that enqueued this: nothing to publish.
+    nlohmann::ordered_json result;
+    result["target"] = std::string(target->publisher->target());
+    result["environment"] = environment;
+    result["skipped"] = "the environment no longer exists";
+    return JobOutcome{job.revision, result.dump(), options_.delay};
+  }
   if (!files) {
     target->failures.fetch_add(1);
     return std::move(files).error();
@@ -87,7 +112,7 @@ Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
   const auto took =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   (outcome->written ? target->published : target->skipped).fetch_add(1);
-  target->last_revision.store(files->revision);
+  if (files->is_default) target->last_revision.store(files->revision);
   target->last_duration_seconds.store(took);
   if (outcome->written && files->generated_at) {
     target->last_latency_seconds.store(static_cast<double>(NowMicros() - *files->generated_at) /
@@ -95,6 +120,7 @@ Result<JobOutcome> PublishJobs::Run(const Job& job, std::stop_token stop) {
   }
   nlohmann::ordered_json result;
   result["target"] = std::string(target->publisher->target());
+  result["environment"] = environment;
   result["revision"] = files->revision;
   result["written"] = outcome->written;
   result["previousRevision"] = outcome->previous_revision

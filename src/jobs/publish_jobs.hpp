@@ -20,6 +20,7 @@
 #include "jobs/job_runner.hpp"
 #include "jobs/publisher.hpp"
 #include "store/database.hpp"
+#include "store/environments.hpp"
 
 namespace aurora::jobs {
 
@@ -42,6 +43,9 @@ struct PublishOptions {
   /// writes coalesces into one publish.
   std::chrono::milliseconds delay{std::chrono::milliseconds(50)};
   std::function<engine::Timestamp()> now;  // empty: the system clock
+  /// Its jobs keep the wave-1 keys ("publish:<target>"); another environment's are
+  /// "publish:<target>:<environment>".
+  std::string default_environment = "production";
 };
 
 /// Thread-safe after setup: AddTarget before the runner starts and before writes are served.
@@ -52,10 +56,11 @@ class PublishJobs {
   void AddTarget(std::unique_ptr<Publisher> publisher);
   bool empty() const { return targets_.empty(); }
 
-  /// The write hook (ResourceService::OnWrite): enqueues `revision` for every target in `tx`.
-  Result<void> OnWrite(store::Transaction& tx, std::int64_t revision);
-  /// Enqueues the current revision for every target unless a succeeded publish covers it (at
-  /// startup: a new target, or a publish that died before a restart).
+  /// The write hook (ResourceService::OnWrite): enqueues each changed environment's revision
+  /// for every target in `tx`.
+  Result<void> OnWrite(store::Transaction& tx, const std::vector<store::EnvironmentRevision>& changed);
+  /// Enqueues every environment's current revision for every target unless a succeeded
+  /// publish covers it (at startup: a new target, or a publish that died before a restart).
   Result<void> EnqueueCurrent();
   /// Registers the "publish" handler.
   void Register(JobRunner& runner);
@@ -76,7 +81,8 @@ class PublishJobs {
     std::atomic<double> last_duration_seconds{0};
   };
   std::int64_t NowMicros() const;
-  Result<void> EnqueueAll(store::Transaction& tx, std::int64_t revision, bool dead_counts);
+  Result<void> EnqueueAll(store::Transaction& tx, const store::EnvironmentRevision& changed, bool dead_counts);
+  std::string KeyFor(const Target& target, const std::string& environment) const;
 
   store::Database& db_;
   PublishOptions options_;

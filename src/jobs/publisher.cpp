@@ -8,10 +8,15 @@
 
 namespace aurora::jobs {
 
-Result<SnapshotFiles> BuildSnapshotFiles(store::Database& db) {
+std::string EnvironmentPrefix(const std::string& environment) { return "environments/" + environment + "/"; }
+
+Result<SnapshotFiles> BuildSnapshotFiles(store::Database& db, const std::string& environment, bool is_default) {
   auto tx = db.Begin(false);  // one consistent read (PostgreSQL: REPEATABLE READ)
   if (!tx) return std::move(tx).error();
-  auto config = LoadStoredConfig(**tx);
+  auto env = store::GetEnvironment(**tx, environment);
+  if (!env) return std::move(env).error();
+  if (!*env) return Error{ErrorCode::kNotFound, "environment \"" + environment + "\" not found"};
+  auto config = LoadStoredConfig(**tx, **env);
   if (!config) return std::move(config).error();
   tx->reset();
   const engine::Snapshot snapshot = ToSnapshot(*config, false);
@@ -20,6 +25,8 @@ Result<SnapshotFiles> BuildSnapshotFiles(store::Database& db) {
                                            " does not compile: " + compiled.error().ToString()};
   }
   SnapshotFiles files;
+  files.environment = environment;
+  files.is_default = is_default;
   files.revision = snapshot.revision;
   if (snapshot.generated_at) files.generated_at = snapshot.generated_at->time_since_epoch().count();
   const auto doc = engine::SnapshotToJson(snapshot);

@@ -16,8 +16,11 @@
 
 namespace aurora::jobs {
 
-/// One revision, encoded: the documents the server's SDK endpoints serve for it.
+/// One revision of one environment, encoded: the documents the server's SDK endpoints serve.
 struct SnapshotFiles {
+  std::string environment;
+  /// The default environment is also published at the wave-1 locations (docs/environments.md).
+  bool is_default = true;
   std::int64_t revision = 0;
   std::optional<std::int64_t> generated_at;  // commit time of `revision`, microseconds; none for 0
   std::string snapshot;                      // snapshot.json: the whole snapshot (SPEC §4)
@@ -25,9 +28,13 @@ struct SnapshotFiles {
   std::string experiments;                   // experiments.json: {"experiments": [...]}
 };
 
-/// Reads the current revision in one read transaction and encodes it; kInternal when it does
-/// not compile (nothing that SDKs would refuse is ever published).
-Result<SnapshotFiles> BuildSnapshotFiles(store::Database& db);
+/// Reads the current revision of `environment` in one read transaction and encodes it;
+/// kNotFound when the environment does not exist, kInternal when it does not compile (nothing
+/// that SDKs would refuse is ever published).
+Result<SnapshotFiles> BuildSnapshotFiles(store::Database& db, const std::string& environment, bool is_default);
+
+/// Where an environment's files go below a target's root: "environments/<name>/".
+std::string EnvironmentPrefix(const std::string& environment);
 
 /// The "revision" of a snapshot document, or nullopt when the text is not one.
 std::optional<std::int64_t> SnapshotRevision(std::string_view json_text);
@@ -44,7 +51,8 @@ class Publisher {
   virtual ~Publisher() = default;
   /// "s3" or "file": the job key is "publish:<target>".
   virtual std::string_view target() const = 0;
-  /// Writes `files` unless the target already holds `files.revision` or a newer one; a
+  /// Writes `files` under environments/<name>/ (and, for the default environment, at the
+  /// root too), at each place unless it already holds `files.revision` or a newer one; a
   /// requested stop aborts between (or, for S3, during) writes.
   virtual Result<PublishOutcome> Publish(const SnapshotFiles& files, std::stop_token stop) = 0;
 };

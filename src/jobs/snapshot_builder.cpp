@@ -39,18 +39,32 @@ std::optional<engine::Timestamp> Date(const json& body, const char* key) {
 
 }  // namespace
 
-Result<StoredConfig> LoadStoredConfig(store::Transaction& tx) {
+store::Resource ParameterInEnvironment(store::Resource definition, const json& state) {
+  for (const char* key : {"enabled", "defaultValue", "rules"}) {
+    if (const auto it = state.find(key); it != state.end()) definition.body[key] = *it;
+  }
+  return definition;
+}
+
+Result<StoredConfig> LoadStoredConfig(store::Transaction& tx, const store::Environment& environment) {
   StoredConfig c;
-  auto rev = store::CurrentRevision(tx);
-  if (!rev) return std::move(rev).error();
-  c.revision = *rev;
+  c.environment = environment.name;
+  c.revision = store::RevisionInfo{environment.revision, environment.revision_at};
   for (auto [kind, target] : {std::pair{store::Kind::kAttribute, &c.attributes},
                               std::pair{store::Kind::kSegment, &c.segments},
-                              std::pair{store::Kind::kParameter, &c.parameters},
-                              std::pair{store::Kind::kExperiment, &c.experiments}}) {
+                              std::pair{store::Kind::kParameter, &c.parameters}}) {
     auto all = store::AllResources(tx, kind);
     if (!all) return std::move(all).error();
     *target = std::move(*all);
+  }
+  auto experiments = store::AllResources(tx, store::Kind::kExperiment, environment.id);
+  if (!experiments) return std::move(experiments).error();
+  c.experiments = std::move(*experiments);
+  auto states = store::EnvironmentStates(tx, environment.id);
+  if (!states) return std::move(states).error();
+  for (store::Resource& p : c.parameters) {
+    const auto it = states->find(p.id);
+    p = ParameterInEnvironment(std::move(p), it == states->end() ? json::object() : it->second);
   }
   return c;
 }

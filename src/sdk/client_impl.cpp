@@ -75,8 +75,11 @@ ClientImpl::ClientImpl(ClientOptions options)
                                 options_.max_snapshot_bytes};
   std::string endpoint(url);
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-  cache_key_ = endpoint.size() <= kMaxCacheKey ? "snapshot:" + endpoint
-                                               : "snapshot:sha256:" + Sha256Hex(endpoint);
+  // The key decides the environment (docs/environments.md): two keys of one endpoint never
+  // read each other's snapshot. Only a hash of the key is stored.
+  const std::string key_tag = "#key:" + Sha256Hex(options_.sdk_key).substr(0, 32);
+  cache_key_ = endpoint.size() <= kMaxCacheKey ? "snapshot:" + endpoint + key_tag
+                                               : "snapshot:sha256:" + Sha256Hex(endpoint) + key_tag;
 }
 
 ClientImpl::~ClientImpl() { Stop(); }

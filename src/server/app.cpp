@@ -17,6 +17,7 @@
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
 #include "store/database.hpp"
+#include "store/environments.hpp"
 #include "store/migrations.hpp"
 #include "store/notifications.hpp"
 
@@ -25,14 +26,23 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: aurora-server [--config FILE]\n"
-    "       aurora-server keys list | create NAME admin|sdk | revoke ID [--config FILE]\n"
+    "       aurora-server keys list | create NAME admin|sdk [--environment ENV] | revoke ID [--config FILE]\n"
     "Serves the Aurora API. Without --config, ./config.yaml is read when it exists; every key\n"
     "can be overridden by environment variables (SERVICE_PORT, DATABASE_DRIVER, ...).\n";
 
 // `aurora-server keys list|create NAME admin|sdk|revoke ID`: key administration straight on
 // the database, for recovery when no admin key is at hand. `aurora keys` runs this.
 int RunKeys(std::vector<std::string> args, const Config& config) {
-  constexpr const char* kKeysUsage = "usage: aurora keys list | create NAME admin|sdk | revoke ID [--config FILE]\n";
+  constexpr const char* kKeysUsage =
+      "usage: aurora keys list | create NAME admin|sdk [--environment ENV] | revoke ID [--config FILE]\n";
+  std::string environment;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--environment" && i + 1 < args.size()) {
+      environment = args[i + 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      break;
+    }
+  }
   Result<std::unique_ptr<store::Database>> db =
       config.database.driver == DatabaseDriver::kSqlite ? store::OpenSqlite(config.database.path)
                                                          : store::OpenPostgres(config.PostgresDsn(), 2);
@@ -46,7 +56,7 @@ int RunKeys(std::vector<std::string> args, const Config& config) {
     return 2;
   }
   SystemClock clock;
-  KeyService keys(**db, clock);
+  KeyService keys(**db, clock, config.environments.default_environment);
   const std::string actor = "cli";
   if (args.size() == 1 && args[0] == "list") {
     auto list = keys.List();
@@ -56,17 +66,22 @@ int RunKeys(std::vector<std::string> args, const Config& config) {
     }
     for (const auto& k : (*list)["items"]) {
       std::cout << k["id"] << "\t" << k["scope"].get<std::string>() << "\t" << k["prefix"].get<std::string>() << "…\t"
-                << (k["revokedAt"].is_null() ? "active" : "revoked") << "\t" << k["name"].get<std::string>() << "\n";
+                << (k["revokedAt"].is_null() ? "active" : "revoked") << "\t"
+                << (k["environment"].is_string() ? k["environment"].get<std::string>() : std::string("*")) << "\t"
+                << k["name"].get<std::string>() << "\n";
     }
     return 0;
   }
   if (args.size() == 3 && args[0] == "create" && (args[2] == "admin" || args[2] == "sdk")) {
-    auto created = keys.Create(args[1], args[2] == "admin" ? Scope::kAdmin : Scope::kSdk, actor);
+    auto created = keys.Create(args[1], args[2] == "admin" ? Scope::kAdmin : Scope::kSdk, actor, environment);
     if (!created) {
       std::cerr << "aurora keys: " << created.error().ToString() << "\n";
       return 1;
     }
-    std::cout << "created key " << created->id << " (" << args[2] << "), shown only this once:\n" << created->secret << "\n";
+    std::cout << "created key " << created->id << " (" << args[2]
+              << (created->environment.empty() ? std::string() : ", environment " + created->environment)
+              << "), shown only this once:\n"
+              << created->secret << "\n";
     return 0;
   }
   if (args.size() == 2 && args[0] == "revoke") {
@@ -143,8 +158,21 @@ int RunServer(const std::vector<std::string>& all_args) {
   }
   for (std::int64_t v : *applied) log.Info("applied migration", {{"version", std::to_string(v)}});
 
+  const std::string& default_environment = config->environments.default_environment;
+  {
+    auto tx = (*db)->Begin(false);
+    auto found = tx ? store::GetEnvironment(**tx, default_environment) : Result<std::optional<store::Environment>>(tx.error());
+    if (!found || !*found) {
+      log.Error("the default environment does not exist",
+                {{"environments.default", default_environment},
+                 {"error", found ? "create it through /api/v1/environments first, or choose an existing one"
+                                 : found.error().message}});
+      return 2;
+    }
+  }
+
   SystemClock clock;
-  KeyService keys(**db, clock);
+  KeyService keys(**db, clock, default_environment);
   if (auto started = keys.Start(); !started) {
     log.Error("cannot load API keys", {{"error", started.error().message}});
     return 2;
@@ -165,9 +193,9 @@ int RunServer(const std::vector<std::string>& all_args) {
     log.Warn("AUTHENTICATION IS DISABLED (auth.enabled: false): anyone who can reach this server can read "
              "and change every flag. Use this only for local development.");
   }
-  ResourceService resources(**db, clock);
-  SnapshotService snapshots(**db, std::chrono::seconds(1));
-  resources.OnCommit([&](std::int64_t) {
+  ResourceService resources(**db, clock, default_environment);
+  SnapshotService snapshots(**db, std::chrono::seconds(1), default_environment);
+  resources.OnCommit([&](const std::vector<store::EnvironmentRevision>&) {
     if (auto r = snapshots.Refresh(); !r) log.Error("snapshot rebuild failed", {{"error", r.error().message}});
   });
   if (auto started = snapshots.Start(); !started) {
@@ -176,7 +204,7 @@ int RunServer(const std::vector<std::string>& all_args) {
   }
 
   api::Metrics metrics;
-  metrics.AddGauge("aurora_snapshot_revision", "Revision of the snapshot being served.", [&] {
+  metrics.AddGauge("aurora_snapshot_revision", "Revision of the default environment's snapshot being served.", [&] {
     const auto current = snapshots.Current();
     return current ? static_cast<double>(current->revision) : 0.0;
   });
@@ -206,11 +234,17 @@ int RunServer(const std::vector<std::string>& all_args) {
   stream_options.max_pending_bytes = config->stream.max_pending_bytes;
   api::StreamHub streams(stream_options);
   snapshots.OnChange([&](const std::shared_ptr<const SnapshotBundle>& bundle) { streams.Publish(bundle); });
+  snapshots.OnRemove([&](const std::string& environment) { streams.CloseEnvironment(environment); });
   metrics.AddGauge("aurora_sdk_streams_open", "Open /api/v1/sdk/stream connections.",
                    [&] { return static_cast<double>(streams.open_streams()); });
   std::unique_ptr<store::RevisionListener> revision_listener;
   if (config->database.driver == DatabaseDriver::kPostgres) {
-    resources.OnWrite([](store::Transaction& tx, std::int64_t revision) { return store::NotifyRevision(tx, revision); });
+    resources.OnWrite([](store::Transaction& tx, const std::vector<store::EnvironmentRevision>& changed) {
+      for (const auto& c : changed) {
+        if (auto r = store::NotifyRevision(tx, c); !r) return r;
+      }
+      return Result<void>();
+    });
     auto listener = store::ListenForRevisions(config->PostgresDsn(), [&](std::int64_t) {
       if (auto r = snapshots.Refresh(); !r) log.Warn("snapshot refresh after NOTIFY failed", {{"error", r.error().message}});
     });

@@ -40,7 +40,7 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
   const auto now = [this] { return clock_.Now(); };
   const Config::Jobs& jc = config_.jobs;
   publishing_ = std::make_unique<jobs::PublishJobs>(
-      db_, jobs::PublishOptions{jc.max_attempts, jc.publish_delay, now});
+      db_, jobs::PublishOptions{jc.max_attempts, jc.publish_delay, now, config_.environments.default_environment});
 
   if (config_.s3.enabled) {
     s3::ClientOptions o;
@@ -71,15 +71,17 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
     s3_ = std::make_unique<s3::CurlS3Client>(o);
     publishing_->AddTarget(std::make_unique<jobs::S3Publisher>(*s3_, config_.s3.prefix));
     log_.Info("publishing snapshots to S3",
-              {{"url", s3_->ObjectUrl(config_.s3.prefix + "snapshot.json")}, {"region", o.region}});
+              {{"url", s3_->ObjectUrl(config_.s3.prefix + "snapshot.json")},
+               {"environments", s3_->ObjectUrl(config_.s3.prefix + "environments/<name>/snapshot.json")},
+               {"region", o.region}});
   }
   if (!config_.publish.dir.empty()) {
     publishing_->AddTarget(std::make_unique<jobs::file::FilePublisher>(config_.publish.dir));
     log_.Info("publishing snapshots to a directory", {{"dir", config_.publish.dir}});
   }
   if (!publishing_->empty()) {
-    resources_.OnWrite([this](store::Transaction& tx, std::int64_t revision) {
-      return publishing_->OnWrite(tx, revision);
+    resources_.OnWrite([this](store::Transaction& tx, const std::vector<store::EnvironmentRevision>& changed) {
+      return publishing_->OnWrite(tx, changed);
     });
   }
 
@@ -106,7 +108,7 @@ Result<void> BackgroundJobs::Setup(api::Metrics& metrics) {
     return {};
   });
   // A local commit may have enqueued: look now rather than at the next poll.
-  resources_.OnCommit([this](std::int64_t) { runner_->Wake(); });
+  resources_.OnCommit([this](const std::vector<store::EnvironmentRevision>&) { runner_->Wake(); });
 
   auto* runner = runner_.get();
   const auto state_gauge = [runner](jobs::JobState state) {

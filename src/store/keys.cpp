@@ -2,18 +2,23 @@
 
 namespace aurora::store {
 namespace {
-constexpr const char* kColumns = "id, name, scope, prefix, secret_hash, created_at, last_used_at, revoked_at";
+constexpr const char* kColumns =
+    "id, name, scope, prefix, secret_hash, created_at, last_used_at, revoked_at, environment";
 
 ApiKeyRecord FromRow(const Row& row) {
-  return ApiKeyRecord{row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Int(5),
-                      row.OptionalInt(6), row.OptionalInt(7)};
+  ApiKeyRecord k{row.Int(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4), row.Int(5),
+                 row.OptionalInt(6), row.OptionalInt(7), std::nullopt};
+  if (!row.IsNull(8)) k.environment = row.Text(8);
+  return k;
 }
 }  // namespace
 
 Result<std::int64_t> InsertApiKey(Transaction& tx, const ApiKeyRecord& k) {
   auto rows = tx.Query(
-      "INSERT INTO api_keys (name, scope, prefix, secret_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-      {Param(k.name), Param(k.scope), Param(k.prefix), Param(k.secret_hash), Param(k.created_at)});
+      "INSERT INTO api_keys (name, scope, prefix, secret_hash, created_at, environment) VALUES ($1, $2, $3, $4, $5, $6) "
+      "RETURNING id",
+      {Param(k.name), Param(k.scope), Param(k.prefix), Param(k.secret_hash), Param(k.created_at),
+       k.environment ? Param(*k.environment) : Null()});
   if (!rows) return std::move(rows).error();
   return rows->at(0).Int(0);
 }

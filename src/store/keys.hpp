@@ -20,6 +20,7 @@ struct ApiKeyRecord {
   std::int64_t created_at = 0;
   std::optional<std::int64_t> last_used_at;
   std::optional<std::int64_t> revoked_at;
+  std::optional<std::string> environment;  // sdk keys: the environment they read
 };
 
 Result<std::int64_t> InsertApiKey(Transaction& tx, const ApiKeyRecord& key);

@@ -12,17 +12,19 @@
 
 #include "aurora/result.hpp"
 #include "store/database.hpp"
+#include "store/environments.hpp"
 
 namespace aurora::store {
 
 inline constexpr const char* kRevisionChannel = "aurora_revision";
 
-/// Queues a notification of `revision` on the revision channel; sent when `tx` commits, dropped
-/// when it rolls back. A no-op on SQLite.
-Result<void> NotifyRevision(Transaction& tx, std::int64_t revision);
+/// Queues a notification of an environment's new revision on the revision channel (payload
+/// "<environment>:<revision>"); sent when `tx` commits, dropped when it rolls back. A no-op on
+/// SQLite.
+Result<void> NotifyRevision(Transaction& tx, const EnvironmentRevision& changed);
 
 /// Listens on the revision channel over its own connection and calls `on_revision` (on its
-/// own thread) for every notification; reconnects with backoff when the connection drops.
+/// own thread) for every notification, with the revision it names (-1 when unreadable); reconnects with backoff when the connection drops.
 /// Destroying it stops the thread. Thread-safe.
 class RevisionListener {
  public:

@@ -13,8 +13,9 @@ std::string Columns(Kind kind) {
     case Kind::kSegment:
       return "id, name, body, version, created_at, updated_at";
     case Kind::kExperiment:
-      return "id, name, body, version, created_at, updated_at, uuid, status, start_date, end_date";
+      return "id, name, body, version, created_at, updated_at, uuid, status, start_date, end_date, environment_id";
     case Kind::kApiKey:
+    case Kind::kEnvironment:
       break;
   }
   return "id, name, body, version, created_at, updated_at";
@@ -37,6 +38,7 @@ Resource FromRow(Kind kind, const Row& row) {
     r.status = row.Text(7);
     r.start_date = row.OptionalInt(8);
     r.end_date = row.OptionalInt(9);
+    r.environment_id = row.Int(10);
   }
   return r;
 }
@@ -70,6 +72,7 @@ const char* KindName(Kind kind) {
     case Kind::kParameter: return "parameter";
     case Kind::kExperiment: return "experiment";
     case Kind::kApiKey: return "key";
+    case Kind::kEnvironment: return "environment";
   }
   return "?";
 }
@@ -81,12 +84,14 @@ const char* KindPlural(Kind kind) {
     case Kind::kParameter: return "parameters";
     case Kind::kExperiment: return "experiments";
     case Kind::kApiKey: return "api_keys";
+    case Kind::kEnvironment: return "environments";
   }
   return "?";
 }
 
 std::optional<Kind> ParseKind(std::string_view s) {
-  for (Kind k : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment, Kind::kApiKey}) {
+  for (Kind k : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment, Kind::kApiKey,
+                 Kind::kEnvironment}) {
     if (s == KindName(k) || s == KindPlural(k)) return k;
   }
   return std::nullopt;
@@ -100,11 +105,21 @@ Result<std::optional<Resource>> GetResourceByName(Transaction& tx, Kind kind, co
   return SelectOne(tx, kind, "WHERE name = $1", {Param(name)});
 }
 
-Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit) {
+Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit,
+                                            std::optional<std::int64_t> environment_id) {
+  if (environment_id && kind == Kind::kExperiment) {
+    return Select(tx, kind, "WHERE environment_id = $3 AND id > $1 ORDER BY id LIMIT $2",
+                  {Param(after_id), Param(std::int64_t{limit}), Param(*environment_id)});
+  }
   return Select(tx, kind, "WHERE id > $1 ORDER BY id LIMIT $2", {Param(after_id), Param(std::int64_t{limit})});
 }
 
-Result<std::vector<Resource>> AllResources(Transaction& tx, Kind kind) { return Select(tx, kind, "ORDER BY id", {}); }
+Result<std::vector<Resource>> AllResources(Transaction& tx, Kind kind, std::optional<std::int64_t> environment_id) {
+  if (environment_id && kind == Kind::kExperiment) {
+    return Select(tx, kind, "WHERE environment_id = $1 ORDER BY id", {Param(*environment_id)});
+  }
+  return Select(tx, kind, "ORDER BY id", {});
+}
 
 Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r) {
   Result<std::vector<Row>> rows = std::vector<Row>{};
@@ -125,12 +140,13 @@ Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r) {
       break;
     case Kind::kExperiment:
       rows = tx.Query(
-          "INSERT INTO experiments (name, body, version, created_at, updated_at, uuid, status, start_date, end_date) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+          "INSERT INTO experiments (name, body, version, created_at, updated_at, uuid, status, start_date, end_date, "
+          "environment_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
           {Param(r.name), Param(body), Param(r.version), Param(r.created_at), Param(r.updated_at), Param(r.uuid),
-           Param(r.status), OptionalParam(r.start_date), OptionalParam(r.end_date)});
+           Param(r.status), OptionalParam(r.start_date), OptionalParam(r.end_date), Param(r.environment_id)});
       break;
     case Kind::kApiKey:
+    case Kind::kEnvironment:
       return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!rows) return std::move(rows).error();
@@ -163,6 +179,7 @@ Result<bool> UpdateResource(Transaction& tx, Kind kind, const Resource& r, std::
            OptionalParam(r.start_date), OptionalParam(r.end_date), Param(r.id), Param(expected_version)});
       break;
     case Kind::kApiKey:
+    case Kind::kEnvironment:
       return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!n) return std::move(n).error();
@@ -241,6 +258,7 @@ Result<std::vector<Referrer>> Referrers(Transaction& tx, Kind kind, std::int64_t
       break;
     case Kind::kExperiment:
     case Kind::kApiKey:
+    case Kind::kEnvironment:
       return std::vector<Referrer>{};
   }
   auto rows = tx.Query(sql, {Param(id)});
@@ -278,20 +296,21 @@ Result<std::int64_t> BumpRevision(Transaction& tx, std::int64_t now) {
 
 Result<void> AppendAudit(Transaction& tx, const AuditRecord& a) {
   auto r = tx.Exec(
-      "INSERT INTO audit_log (at, actor, action, resource_kind, resource_id, revision, before_body, after_body) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      "INSERT INTO audit_log (at, actor, action, resource_kind, resource_id, revision, before_body, after_body, "
+      "environment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {Param(a.at), Param(a.actor), Param(a.action), Param(KindName(a.kind)), Param(a.resource_id), Param(a.revision),
-       a.before ? Param(a.before->dump()) : Null(), a.after ? Param(a.after->dump()) : Null()});
+       a.before ? Param(a.before->dump()) : Null(), a.after ? Param(a.after->dump()) : Null(),
+       a.environment ? Param(*a.environment) : Null()});
   if (!r) return std::move(r).error();
   return {};
 }
 
 Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> kind,
                                            std::optional<std::int64_t> resource_id, std::int64_t after_id,
-                                           int limit) {
+                                           int limit, const std::optional<std::string>& environment) {
   std::string sql =
-      "SELECT id, at, actor, action, resource_kind, resource_id, revision, before_body, after_body FROM audit_log "
-      "WHERE id > $1";
+      "SELECT id, at, actor, action, resource_kind, resource_id, revision, before_body, after_body, environment "
+      "FROM audit_log WHERE id > $1";
   std::vector<SqlParam> params = {Param(after_id)};
   if (kind) {
     params.push_back(Param(KindName(*kind)));
@@ -300,6 +319,10 @@ Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> 
   if (resource_id) {
     params.push_back(Param(*resource_id));
     sql += " AND resource_id = $" + std::to_string(params.size());
+  }
+  if (environment) {
+    params.push_back(Param(*environment));
+    sql += " AND environment = $" + std::to_string(params.size());
   }
   params.push_back(Param(std::int64_t{limit}));
   sql += " ORDER BY id LIMIT $" + std::to_string(params.size());
@@ -317,6 +340,7 @@ Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> 
     a.revision = row.Int(6);
     if (!row.IsNull(7)) a.before = nlohmann::json::parse(row.Text(7), nullptr, false);
     if (!row.IsNull(8)) a.after = nlohmann::json::parse(row.Text(8), nullptr, false);
+    if (!row.IsNull(9)) a.environment = row.Text(9);
     out.push_back(std::move(a));
   }
   return out;

@@ -16,8 +16,8 @@
 
 namespace aurora::store {
 
-/// The four resource kinds, and kApiKey, which appears only in the audit log.
-enum class Kind { kAttribute, kSegment, kParameter, kExperiment, kApiKey };
+/// The four resource kinds, and kApiKey and kEnvironment, which appear only in the audit log.
+enum class Kind { kAttribute, kSegment, kParameter, kExperiment, kApiKey, kEnvironment };
 /// "attribute", "segment", "parameter", "experiment", "key".
 const char* KindName(Kind kind);
 /// "attributes", ... (also the table name).
@@ -37,14 +37,18 @@ struct Resource {
   std::string status;     // experiments
   std::optional<std::int64_t> start_date;  // experiments
   std::optional<std::int64_t> end_date;
+  std::int64_t environment_id = 0;  // experiments: the environment they belong to
 };
 
 Result<std::optional<Resource>> GetResource(Transaction& tx, Kind kind, std::int64_t id);
 Result<std::optional<Resource>> GetResourceByName(Transaction& tx, Kind kind, const std::string& name);
-/// Up to `limit` resources with id > `after_id`, ascending.
-Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit);
-/// Every resource of a kind, ascending id.
-Result<std::vector<Resource>> AllResources(Transaction& tx, Kind kind);
+/// Up to `limit` resources with id > `after_id`, ascending; experiments of `environment_id` only
+/// when given.
+Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit,
+                                            std::optional<std::int64_t> environment_id = std::nullopt);
+/// Every resource of a kind, ascending id; experiments of `environment_id` only when given.
+Result<std::vector<Resource>> AllResources(Transaction& tx, Kind kind,
+                                           std::optional<std::int64_t> environment_id = std::nullopt);
 /// Inserts; sets r.id. kConflict on a duplicate name or uuid.
 Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r);
 /// Writes r (with r.version already raised) when the stored version is `expected_version`;
@@ -92,12 +96,14 @@ struct AuditRecord {
   std::int64_t revision = 0;
   std::optional<nlohmann::json> before;
   std::optional<nlohmann::json> after;
+  std::optional<std::string> environment;  // the environment changed; none for global resources
 };
 Result<void> AppendAudit(Transaction& tx, const AuditRecord& record);
-/// Audit records with id > after_id (ascending), optionally of one kind and resource id.
+/// Audit records with id > after_id (ascending), optionally of one kind, resource id and
+/// environment.
 Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> kind,
                                            std::optional<std::int64_t> resource_id, std::int64_t after_id,
-                                           int limit);
+                                           int limit, const std::optional<std::string>& environment = std::nullopt);
 
 std::optional<Kind> ParseKind(std::string_view singular);
 

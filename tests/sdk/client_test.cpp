@@ -23,7 +23,7 @@ class ClientTest : public ::testing::Test {
   /// A client on transport_ (and store_ unless in_memory), quiet, polling every `refresh`.
   std::unique_ptr<Client> MakeClient(std::chrono::milliseconds refresh = 1h, bool in_memory = false,
                                      std::vector<ClientOption> extra = {}) {
-    ClientOptions options{.endpoint_url = "http://aurora.test/", .sdk_key = "aur_sdk_secret"};
+    ClientOptions options{.endpoint_url = "http://aurora.test/", .sdk_key = sdk_key_};
     options.transport = transport_;
     options.kv_store = store_;
     options.in_memory_only = in_memory;
@@ -38,6 +38,7 @@ class ClientTest : public ::testing::Test {
     return std::make_unique<Client>(std::move(options));
   }
 
+  std::string sdk_key_ = "aur_sdk_secret";
   std::shared_ptr<FakeTransport> transport_ = std::make_shared<FakeTransport>();
   std::shared_ptr<MemoryKvStore> store_ = std::make_shared<MemoryKvStore>();
   LogCollector logs_;
@@ -332,7 +333,9 @@ TEST_F(ClientTest, PersistsEachNewRevisionAndStartsFromTheCacheWhenTheServerIsDo
     std::this_thread::sleep_for(100ms);
     EXPECT_EQ(store_->puts(), 2) << "a 304 must not rewrite the cache";
   }
-  EXPECT_EQ(store_->OnlyKey(), "snapshot:http://aurora.test");
+  // One record per endpoint and key: the key decides the environment (docs/environments.md).
+  EXPECT_TRUE(store_->OnlyKey().starts_with("snapshot:http://aurora.test#key:")) << store_->OnlyKey();
+  EXPECT_EQ(store_->OnlyKey().find("aur_sdk_secret"), std::string::npos) << "the key itself is never stored";
   transport_->Fail("connection refused");
   auto client = MakeClient();
   const ClientStatus status = client->Start();
@@ -703,7 +706,7 @@ TEST_F(ClientTest, ASnapshotInlineInAStreamEventIsInstalledWithoutARequest) {
   ASSERT_EQ(changes.size(), 2u);
   EXPECT_EQ(changes[1], std::make_pair(std::int64_t{1}, std::int64_t{2}));
   // ... and it is persisted like any other new revision.
-  auto record = store_->Get("snapshot:http://aurora.test");
+  auto record = store_->Get(store_->OnlyKey());
   ASSERT_TRUE(record && *record);
 }
 
@@ -794,6 +797,28 @@ TEST_F(ClientTest, OptionsApplyInOrderOverTheStruct) {
   EXPECT_EQ(options.endpoint_url, "http://a");
   EXPECT_STREQ(ErrorKindName(ErrorKind::kParameterNotFound), "parameter_not_found");
   EXPECT_STREQ(SdkVersion(), "0.1.0");
+}
+
+TEST_F(ClientTest, TwoKeysOfOneEndpointNeverReadEachOthersCachedSnapshot) {
+  // Key A (say, production) caches revision 7; the server then goes down.
+  transport_->ServeSnapshot(SnapshotJson(7, "production"), 7);
+  {
+    auto a = MakeClient();
+    ASSERT_TRUE(a->Start().ready);
+    ASSERT_EQ(store_->puts(), 1);
+  }
+  transport_->Fail("connection refused");
+  // Key B (say, staging) on the same endpoint and cache must not start from A's snapshot.
+  sdk_key_ = "aur_sdk_other";
+  auto b = MakeClient();
+  const ClientStatus status = b->Start();
+  EXPECT_FALSE(status.ready) << "a key must not be served another key's cached snapshot";
+  EXPECT_TRUE(b->EvaluateParameter("welcome_message", us_).HasError());
+  // And key A still finds its own.
+  sdk_key_ = "aur_sdk_secret";
+  auto a_again = MakeClient();
+  EXPECT_TRUE(a_again->Start().ready);
+  EXPECT_EQ(a_again->EvaluateParameter("welcome_message", Attributes()).AsString(""), "production");
 }
 
 }  // namespace

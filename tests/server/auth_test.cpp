@@ -69,6 +69,14 @@ TEST_P(AuthTest, EveryRouteAnswersByScope) {
       {"GET", "/api/v1/keys", "", "admin"},
       {"POST", "/api/v1/keys", R"({"name":"x","scope":"sdk"})", "admin"},
       {"DELETE", "/api/v1/keys/999", "", "admin"},
+      {"GET", "/api/v1/environments", "", "admin"},
+      {"POST", "/api/v1/environments", "{}", "admin"},
+      {"GET", "/api/v1/environments/nope", "", "admin"},
+      {"PUT", "/api/v1/environments/nope", R"({"version":1})", "admin"},
+      {"PATCH", "/api/v1/environments/nope", R"({"version":1})", "admin"},
+      {"DELETE", "/api/v1/environments/nope", "", "admin"},
+      {"GET", "/api/v1/environments/production/diff?from=production", "", "admin"},
+      {"POST", "/api/v1/environments/production/promote", R"({"from":"nope"})", "admin"},
       {"GET", "/nope", "", "admin"},
   };
   for (const char* plural : {"attributes", "segments", "parameters", "experiments"}) {

@@ -64,8 +64,8 @@ Result<void> WriteFileAtomically(const std::string& path, std::string_view data)
   return SyncDirectory(dir);
 }
 
-std::optional<std::int64_t> FilePublisher::CurrentRevision() const {
-  std::ifstream in(dir_ + "/snapshot.json", std::ios::binary);
+std::optional<std::int64_t> FilePublisher::CurrentRevision(const std::string& below) const {
+  std::ifstream in(dir_ + "/" + below + "snapshot.json", std::ios::binary);
   if (!in) return std::nullopt;
   std::ostringstream text;
   text << in.rdbuf();
@@ -73,22 +73,33 @@ std::optional<std::int64_t> FilePublisher::CurrentRevision() const {
 }
 
 Result<PublishOutcome> FilePublisher::Publish(const SnapshotFiles& files, std::stop_token stop) {
+  auto outcome = PublishAt(EnvironmentPrefix(files.environment), files, stop);
+  if (!outcome || !files.is_default) return outcome;
+  auto root = PublishAt("", files, stop);
+  if (!root) return root;
+  outcome->written = outcome->written || root->written;
+  return outcome;
+}
+
+Result<PublishOutcome> FilePublisher::PublishAt(const std::string& below, const SnapshotFiles& files,
+                                                std::stop_token stop) {
+  const std::string dir = below.empty() ? dir_ : dir_ + "/" + below.substr(0, below.size() - 1);
   std::error_code ec;
-  std::filesystem::create_directories(dir_ + "/snapshots", ec);
+  std::filesystem::create_directories(dir + "/snapshots", ec);
   if (ec)
-    return Error{ErrorCode::kUnavailable, "cannot create " + dir_ + "/snapshots: " + ec.message()};
+    return Error{ErrorCode::kUnavailable, "cannot create " + dir + "/snapshots: " + ec.message()};
   PublishOutcome outcome;
-  outcome.previous_revision = CurrentRevision();
+  outcome.previous_revision = CurrentRevision(below);
   if (outcome.previous_revision && *outcome.previous_revision >= files.revision) return outcome;
   const std::pair<std::string, const std::string*> writes[] = {
-      {dir_ + "/snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot},
-      {dir_ + "/parameters.json", &files.parameters},
-      {dir_ + "/experiments.json", &files.experiments},
-      {dir_ + "/snapshot.json", &files.snapshot},  // last: readers watch this one
+      {dir + "/snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot},
+      {dir + "/parameters.json", &files.parameters},
+      {dir + "/experiments.json", &files.experiments},
+      {dir + "/snapshot.json", &files.snapshot},  // last: readers watch this one
   };
   for (const auto& [path, body] : writes) {
     if (stop.stop_requested())
-      return Error{ErrorCode::kUnavailable, "publishing to " + dir_ + " was stopped"};
+      return Error{ErrorCode::kUnavailable, "publishing to " + dir + " was stopped"};
     if (auto r = WriteFileAtomically(path, *body); !r) return r.error();
   }
   outcome.written = true;

@@ -18,9 +18,11 @@ class FilePublisher final : public Publisher {
 
   /// The revision in the directory's snapshot.json: nullopt when there is none (or it is
   /// unreadable).
-  std::optional<std::int64_t> CurrentRevision() const;
+  std::optional<std::int64_t> CurrentRevision(const std::string& below = "") const;
 
  private:
+  Result<PublishOutcome> PublishAt(const std::string& below, const SnapshotFiles& files, std::stop_token stop);
+
   std::string dir_;
 };
 

@@ -20,8 +20,8 @@ std::optional<std::int64_t> ParseRevision(const std::string& text) {
 
 }  // namespace
 
-Result<std::optional<std::int64_t>> S3Publisher::CurrentRevision(std::stop_token stop) {
-  const std::string key = prefix_ + "snapshot.json";
+Result<std::optional<std::int64_t>> S3Publisher::CurrentRevision(std::stop_token stop, const std::string& below) {
+  const std::string key = prefix_ + below + "snapshot.json";
   auto head = store_.Head(key, stop);
   if (!head) {
     if (head.error().code == ErrorCode::kNotFound) return std::optional<std::int64_t>();
@@ -40,7 +40,18 @@ Result<std::optional<std::int64_t>> S3Publisher::CurrentRevision(std::stop_token
 }
 
 Result<PublishOutcome> S3Publisher::Publish(const SnapshotFiles& files, std::stop_token stop) {
-  auto current = CurrentRevision(stop);
+  auto outcome = PublishAt(EnvironmentPrefix(files.environment), files, stop);
+  if (!outcome || !files.is_default) return outcome;
+  auto root = PublishAt("", files, stop);
+  if (!root) return root;
+  outcome->written = outcome->written || root->written;
+  return outcome;
+}
+
+Result<PublishOutcome> S3Publisher::PublishAt(const std::string& below, const SnapshotFiles& files,
+                                              std::stop_token stop) {
+  const std::string prefix = prefix_ + below;
+  auto current = CurrentRevision(stop, below);
   if (!current) return std::move(current).error();
   PublishOutcome outcome;
   outcome.previous_revision = *current;
@@ -57,11 +68,11 @@ Result<PublishOutcome> S3Publisher::Publish(const SnapshotFiles& files, std::sto
     const std::string* body;
     const char* cache_control;
   } writes[] = {
-      {prefix_ + "snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot,
+      {prefix + "snapshots/" + std::to_string(files.revision) + ".json", &files.snapshot,
        kImmutable},
-      {prefix_ + "parameters.json", &files.parameters, kLatest},
-      {prefix_ + "experiments.json", &files.experiments, kLatest},
-      {prefix_ + "snapshot.json", &files.snapshot, kLatest},  // last: readers poll this one
+      {prefix + "parameters.json", &files.parameters, kLatest},
+      {prefix + "experiments.json", &files.experiments, kLatest},
+      {prefix + "snapshot.json", &files.snapshot, kLatest},  // last: readers poll this one
   };
   for (const auto& w : writes) {
     s3::PutRequest put{w.key, *w.body, "application/json", w.cache_control, metadata, stop};

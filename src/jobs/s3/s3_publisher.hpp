@@ -17,10 +17,13 @@ class S3Publisher final : public Publisher {
   std::string_view target() const override { return "s3"; }
   Result<PublishOutcome> Publish(const SnapshotFiles& files, std::stop_token stop) override;
 
-  /// The revision in the bucket's snapshot.json: nullopt when there is none.
-  Result<std::optional<std::int64_t>> CurrentRevision(std::stop_token stop);
+  /// The revision in the bucket's snapshot.json (at `below`, relative to the prefix):
+  /// nullopt when there is none.
+  Result<std::optional<std::int64_t>> CurrentRevision(std::stop_token stop, const std::string& below = "");
 
  private:
+  Result<PublishOutcome> PublishAt(const std::string& below, const SnapshotFiles& files, std::stop_token stop);
+
   s3::ObjectStore& store_;
   std::string prefix_;
 };

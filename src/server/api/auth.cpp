@@ -42,7 +42,23 @@ std::optional<http::Response> Authorize(const http::Request& request, const KeyS
   if (access == Access::kAdmin && principal->scope != Scope::kAdmin) {
     return http::Response::JsonError(403, "forbidden", "this key's scope does not allow this route");
   }
+  if (principal->scope == Scope::kSdk) {
+    if (const auto asked = request.Query("environment"); asked && *asked != principal->environment) {
+      return http::Response::JsonError(403, "forbidden",
+                                       "this sdk key reads environment \"" + principal->environment + "\" only");
+    }
+  }
   return std::nullopt;
+}
+
+std::string RequestEnvironment(const http::Request& request, const KeyService& keys, bool auth_enabled) {
+  if (auth_enabled) {
+    const auto presented = PresentedKey(request);
+    if (presented && ScopeOfSecret(*presented) == Scope::kSdk) {
+      if (const auto principal = keys.Authenticate(*presented)) return principal->environment;
+    }
+  }
+  return std::string(request.Query("environment").value_or(""));
 }
 
 std::string ActorOf(const http::Request& request, const KeyService& keys, bool auth_enabled) {

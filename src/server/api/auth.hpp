@@ -22,11 +22,16 @@ Access AccessFor(std::string_view path);
 std::optional<std::string_view> PresentedKey(const http::Request& request);
 
 /// nullopt when the request may proceed; otherwise the 401 (no, unknown or revoked key: the
-/// message never says which) or 403 (a valid key of the wrong scope) response.
+/// message never says which) or 403 (a valid key of the wrong scope, or an sdk key asking
+/// for another environment than its own) response.
 std::optional<http::Response> Authorize(const http::Request& request, const KeyService& keys);
 
 /// "key:<id>:<name>" of the request's key, or "anonymous" (auth disabled).
 std::string ActorOf(const http::Request& request, const KeyService& keys, bool auth_enabled);
+
+/// The environment a request is about: an sdk key's own; otherwise `?environment=`, or ""
+/// (the default environment). Authorize has already refused an sdk key asking for another one.
+std::string RequestEnvironment(const http::Request& request, const KeyService& keys, bool auth_enabled);
 
 /// CORS: with `origins` empty (the default) nothing is added. When the request's Origin is
 /// listed (or "*" is), adds Access-Control-Allow-Origin and Vary to `response`.

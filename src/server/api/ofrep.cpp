@@ -15,6 +15,7 @@
 
 #include "engine/codec/json.hpp"
 #include "engine/evaluator.hpp"
+#include "server/api/auth.hpp"
 
 namespace aurora::server::api {
 namespace {
@@ -312,8 +313,12 @@ bool NoneMatch(const Request& req, std::string_view etag) {
 
 Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& params) {
   const std::string_view key = params.Get("key");
-  const auto bundle = ctx.snapshots.Current();
-  if (!bundle) return GeneralError("no snapshot is loaded yet");
+  const std::string environment = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
+  const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
+  if (!bundle) {
+    return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
+                                            : "environment \"" + environment + "\" not found");
+  }
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
   if (auto failure = ReadInput(req, attribute, input)) {
@@ -330,8 +335,12 @@ Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& para
 }
 
 Response EvaluateAll(ApiContext& ctx, const Request& req) {
-  const auto bundle = ctx.snapshots.Current();
-  if (!bundle) return GeneralError("no snapshot is loaded yet");
+  const std::string environment = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
+  const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
+  if (!bundle) {
+    return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
+                                            : "environment \"" + environment + "\" not found");
+  }
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
   if (auto failure = ReadInput(req, attribute, input)) {

@@ -124,6 +124,20 @@ bool AcceptsGzip(const Request& req) {
   return false;
 }
 
+// ?environment= of a management request ("" = the default environment).
+std::string EnvironmentParam(const Request& req) { return std::string(req.Query("environment").value_or("")); }
+
+// The snapshot a request reads: its environment's (an sdk key's own, else ?environment=).
+Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const Request& req) {
+  const std::string env = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
+  auto bundle = env.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(env);
+  if (bundle) return bundle;
+  if (!env.empty() && env != ctx.snapshots.default_environment()) {
+    return Error{ErrorCode::kNotFound, "environment \"" + env + "\" not found", "environment"};
+  }
+  return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+}
+
 Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
   r.SetHeader("ETag", "\"" + std::to_string(resource["version"].get<std::int64_t>()) + "\"");
   return r;
@@ -134,23 +148,25 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   router.Add("GET", base, [&ctx, kind](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(limit, Limit(req));
-      AURORA_TRY(page, ctx.resources.List(kind, std::string(req.Query("cursor").value_or("")), limit));
+      AURORA_TRY(page, ctx.resources.List(kind, std::string(req.Query("cursor").value_or("")), limit,
+                                          EnvironmentParam(req)));
       return JsonResponse(200, page.ToJson());
     });
   });
   router.Add("POST", base, [&ctx, kind, base](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
-      AURORA_TRY(created, ctx.resources.Create(kind, body, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      AURORA_TRY(created, ctx.resources.Create(kind, body, ActorOf(req, ctx.keys, ctx.auth_enabled),
+                                               EnvironmentParam(req)));
       Response r = WithEtag(JsonResponse(201, created), created);
       r.SetHeader("Location", base + "/" + std::to_string(created["id"].get<std::int64_t>()));
       return r;
     });
   });
-  router.Add("GET", base + "/:id", [&ctx, kind](const Request&, const PathParams& params) {
+  router.Add("GET", base + "/:id", [&ctx, kind](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
-      AURORA_TRY(resource, ctx.resources.Get(kind, id));
+      AURORA_TRY(resource, ctx.resources.Get(kind, id, EnvironmentParam(req)));
       return WithEtag(JsonResponse(200, resource), resource);
     });
   });
@@ -161,7 +177,8 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
         AURORA_TRY(id, PathId(params));
         AURORA_TRY(body, ParseBody(req, false));
         AURORA_TRY(if_match, IfMatch(req));
-        AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+        AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch,
+                                                 ActorOf(req, ctx.keys, ctx.auth_enabled), EnvironmentParam(req)));
         return WithEtag(JsonResponse(200, updated), updated);
       });
     });
@@ -169,6 +186,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   router.Add("DELETE", base + "/:id", [&ctx, kind](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
+      if (const std::string env = EnvironmentParam(req); !env.empty()) AURORA_CHECK(ctx.resources.FindEnvironment(env));
       AURORA_CHECK(ctx.resources.Delete(kind, id, ActorOf(req, ctx.keys, ctx.auth_enabled)));
       Response r;
       r.status = 204;
@@ -191,8 +209,7 @@ Result<Response> Evaluate(ApiContext& ctx, const Request& req) {
   AURORA_TRY(attributes, engine::AttributesFromJson(attributes_json));
   AURORA_TRY(now_opt, r.Date("now"));
   const engine::Timestamp now = now_opt ? *now_opt : ctx.clock.Now();
-  const auto bundle = ctx.snapshots.Current();
-  if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+  AURORA_TRY(bundle, BundleOf(ctx, req));
   if (single) {
     AURORA_TRY(name, r.String("parameter", 1024, true));
     const Evaluation e = engine::Evaluate(*bundle->compiled, name, attributes, now);
@@ -243,7 +260,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       std::optional<Kind> kind;
       if (auto resource = req.Query("resource"); resource && !resource->empty()) {
         kind = store::ParseKind(*resource);
-        if (!kind) return Invalid("resource", "must be attribute, segment, parameter or experiment");
+        if (!kind) return Invalid("resource", "must be attribute, segment, parameter, experiment, environment or key");
       }
       std::optional<std::int64_t> id;
       if (auto text = req.Query("id"); text && !text->empty()) {
@@ -252,8 +269,68 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         if (ec != std::errc() || p != text->data() + text->size() || v <= 0) return Invalid("id", "must be a positive integer");
         id = v;
       }
-      AURORA_TRY(page, ctx.resources.Audit(kind, id, std::string(req.Query("cursor").value_or("")), limit));
+      std::optional<std::string> environment;
+      if (auto env = req.Query("environment"); env && !env->empty()) environment = std::string(*env);
+      AURORA_TRY(page, ctx.resources.Audit(AuditFilter{kind, id, environment},
+                                           std::string(req.Query("cursor").value_or("")), limit));
       return JsonResponse(200, page.ToJson());
+    });
+  });
+
+  // Environments (SPEC §10, docs/environments.md).
+  router.Add("GET", "/api/v1/environments", [&ctx](const Request&, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(page, ctx.resources.ListEnvironments());
+      return JsonResponse(200, page.ToJson());
+    });
+  });
+  router.Add("POST", "/api/v1/environments", [&ctx](const Request& req, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, false));
+      AURORA_TRY(created, ctx.resources.CreateEnvironment(body, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      Response r = WithEtag(JsonResponse(201, created), created);
+      r.SetHeader("Location", "/api/v1/environments/" + created["name"].get<std::string>());
+      return r;
+    });
+  });
+  router.Add("GET", "/api/v1/environments/:name", [&ctx](const Request&, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(env, ctx.resources.GetEnvironment(std::string(params.Get("name"))));
+      return WithEtag(JsonResponse(200, env), env);
+    });
+  });
+  for (const char* method : {"PUT", "PATCH"}) {
+    const bool patch = std::string_view(method) == "PATCH";
+    router.Add(method, "/api/v1/environments/:name", [&ctx, patch](const Request& req, const PathParams& params) {
+      return Handle([&]() -> Result<Response> {
+        AURORA_TRY(body, ParseBody(req, false));
+        AURORA_TRY(if_match, IfMatch(req));
+        AURORA_TRY(updated, ctx.resources.UpdateEnvironment(std::string(params.Get("name")), body, if_match, patch,
+                                                            ActorOf(req, ctx.keys, ctx.auth_enabled)));
+        return WithEtag(JsonResponse(200, updated), updated);
+      });
+    });
+  }
+  router.Add("DELETE", "/api/v1/environments/:name", [&ctx](const Request& req, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_CHECK(ctx.resources.DeleteEnvironment(std::string(params.Get("name")), ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      Response r;
+      r.status = 204;
+      return r;
+    });
+  });
+  router.Add("GET", "/api/v1/environments/:name/diff", [&ctx](const Request& req, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(diff, ctx.resources.Diff(std::string(params.Get("name")), std::string(req.Query("from").value_or(""))));
+      return JsonResponse(200, diff);
+    });
+  });
+  router.Add("POST", "/api/v1/environments/:name/promote", [&ctx](const Request& req, const PathParams& params) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(body, ParseBody(req, false));
+      AURORA_TRY(result, ctx.resources.Promote(std::string(params.Get("name")), body,
+                                               ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      return JsonResponse(200, result);
     });
   });
 
@@ -288,12 +365,13 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
       const BodyReader r(body, "");
-      AURORA_CHECK(r.Expect({"name", "scope"}));
+      AURORA_CHECK(r.Expect({"name", "scope", "environment"}));
       AURORA_TRY(name, r.String("name", 4 * kMaxNameLength, true));
       AURORA_TRY(scope_text, r.String("scope", 16, true));
       if (scope_text != "admin" && scope_text != "sdk") return Invalid("scope", "must be admin or sdk");
+      AURORA_TRY(environment, r.String("environment", 64, false));
       AURORA_TRY(created, ctx.keys.Create(name, scope_text == "admin" ? Scope::kAdmin : Scope::kSdk,
-                                          ActorOf(req, ctx.keys, ctx.auth_enabled)));
+                                          ActorOf(req, ctx.keys, ctx.auth_enabled), environment));
       Response res = JsonResponse(201, created.ToJson());
       res.SetHeader("Location", "/api/v1/keys/" + std::to_string(created.id));
       res.SetHeader("Cache-Control", "no-store");
@@ -315,8 +393,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, true));
       AURORA_CHECK(BodyReader(body, "").Expect({}));
-      const auto bundle = ctx.snapshots.Current();
-      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      AURORA_TRY(bundle, BundleOf(ctx, req));
       if (NoneMatch(req, bundle->etag)) {
         Response not_modified;
         not_modified.status = 304;
@@ -332,8 +409,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, true));
       AURORA_CHECK(BodyReader(body, "").Expect({}));
-      const auto bundle = ctx.snapshots.Current();
-      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      AURORA_TRY(bundle, BundleOf(ctx, req));
       if (NoneMatch(req, bundle->etag)) {
         Response not_modified;
         not_modified.status = 304;
@@ -345,23 +421,29 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       return r;
     });
   });
-  router.Add("GET", "/api/v1/sdk/metadata", [&ctx](const Request&, const PathParams&) {
+  router.Add("GET", "/api/v1/sdk/metadata", [&ctx](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
-      const auto bundle = ctx.snapshots.Current();
-      if (!bundle) return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+      AURORA_TRY(bundle, BundleOf(ctx, req));
       const auto& s3 = ctx.config.s3;
+      // The default environment is also at the wave-1 key; every one is under environments/.
+      const std::string key = s3.prefix + (bundle->environment == ctx.snapshots.default_environment()
+                                               ? std::string()
+                                               : "environments/" + bundle->environment + "/") +
+                              "snapshot.json";
       nlohmann::ordered_json body;
+      body["environment"] = bundle->environment;
       body["revision"] = bundle->revision;
       body["generatedAt"] = bundle->generated_at.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(bundle->generated_at);
       body["s3"] = {{"enabled", s3.enabled},
                     {"bucket", s3.enabled ? nlohmann::ordered_json(s3.bucket_name) : nlohmann::ordered_json(nullptr)},
-                    {"key", s3.enabled ? nlohmann::ordered_json(s3.prefix + "snapshot.json") : nlohmann::ordered_json(nullptr)}};
+                    {"key", s3.enabled ? nlohmann::ordered_json(key) : nlohmann::ordered_json(nullptr)}};
       return JsonResponse(200, body);
     });
   });
   router.Add("GET", "/api/v1/sdk/config", [&ctx](const Request& req, const PathParams&) {
-    const auto bundle = ctx.snapshots.Current();
-    if (!bundle) return ErrorResponse(Error{ErrorCode::kUnavailable, "no snapshot yet"});
+    auto found = BundleOf(ctx, req);
+    if (!found) return ErrorResponse(found.error());
+    const auto& bundle = *found;
     Response r;
     r.SetHeader("ETag", bundle->etag);
     r.SetHeader("Vary", "Accept-Encoding");
@@ -380,7 +462,9 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return r;
   });
   router.Add("GET", "/api/v1/sdk/stream", [&ctx](const Request& req, const PathParams&) {
-    return ctx.streams.Open(req, ctx.snapshots.Current());
+    auto bundle = BundleOf(ctx, req);
+    if (!bundle) return ErrorResponse(bundle.error());
+    return ctx.streams.Open(req, *bundle);
   });
   router.Add("POST", "/api/v1/evaluate", [&ctx](const Request& req, const PathParams&) {
     return Handle([&] { return Evaluate(ctx, req); });

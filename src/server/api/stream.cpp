@@ -39,7 +39,7 @@ std::string StreamHub::EventFor(const SnapshotBundle& b, bool with_snapshot) con
 
 http::Response StreamHub::Open(const http::Request& request, const std::shared_ptr<const SnapshotBundle>& current) {
   std::lock_guard lock(mutex_);
-  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [](const auto& s) { return s->IsClosed(); }),
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [](const auto& s) { return s.stream->IsClosed(); }),
                  streams_.end());
   if (streams_.size() >= options_.max_streams) {
     return http::Response::JsonError(503, "unavailable", "too many open streams; poll /api/v1/sdk/config instead");
@@ -52,7 +52,7 @@ http::Response StreamHub::Open(const http::Request& request, const std::shared_p
   // A reconnecting client that already has this revision gets it without the snapshot.
   stream->Push("retry: 1000\n\n");
   if (current) stream->Push(EventFor(*current, known != current->revision));
-  streams_.push_back(stream);
+  streams_.push_back(Subscriber{current ? current->environment : std::string(), stream});
   http::Response r = http::Response::Stream(stream);
   r.SetHeader("X-Accel-Buffering", "no");  // nginx: do not buffer the stream
   r.SetHeader("Cache-Control", "no-cache, no-transform");
@@ -63,22 +63,34 @@ void StreamHub::Publish(const std::shared_ptr<const SnapshotBundle>& bundle) {
   if (!bundle) return;
   const std::string event = EventFor(*bundle, true);
   std::lock_guard lock(mutex_);
-  if (bundle->revision <= last_revision_) return;
-  last_revision_ = bundle->revision;
+  auto [last, inserted] = last_revision_.try_emplace(bundle->environment, -1);
+  if (bundle->revision <= last->second) return;
+  last->second = bundle->revision;
   // Push never blocks: a client that cannot keep up is closed by its own bounded queue.
-  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [&](const auto& s) { return !s->Push(event); }),
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
+                                [&](const auto& s) { return s.environment == bundle->environment && !s.stream->Push(event); }),
+                 streams_.end());
+}
+
+void StreamHub::CloseEnvironment(const std::string& environment) {
+  std::lock_guard lock(mutex_);
+  last_revision_.erase(environment);
+  for (auto& s : streams_) {
+    if (s.environment == environment) s.stream->Close();
+  }
+  streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [&](const auto& s) { return s.environment == environment; }),
                  streams_.end());
 }
 
 std::size_t StreamHub::open_streams() const {
   std::lock_guard lock(mutex_);
   return static_cast<std::size_t>(
-      std::count_if(streams_.begin(), streams_.end(), [](const auto& s) { return !s->IsClosed(); }));
+      std::count_if(streams_.begin(), streams_.end(), [](const auto& s) { return !s.stream->IsClosed(); }));
 }
 
 void StreamHub::CloseAll() {
   std::lock_guard lock(mutex_);
-  for (auto& s : streams_) s->Close();
+  for (auto& s : streams_) s.stream->Close();
   streams_.clear();
 }
 
@@ -90,8 +102,9 @@ void StreamHub::Heartbeats(std::stop_token stop) {
     cv.wait_for(wait_lock, stop, options_.heartbeat, [] { return false; });
     if (stop.stop_requested()) break;
     std::lock_guard lock(mutex_);
-    streams_.erase(std::remove_if(streams_.begin(), streams_.end(), [](const auto& s) { return !s->Push(": ping\n\n"); }),
-                   streams_.end());
+    streams_.erase(
+        std::remove_if(streams_.begin(), streams_.end(), [](const auto& s) { return !s.stream->Push(": ping\n\n"); }),
+        streams_.end());
   }
 }
 

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,11 +34,14 @@ class StreamHub {
   explicit StreamHub(StreamOptions options);
   ~StreamHub();
 
-  /// Answers a stream request: the current revision at once (with the snapshot unless the
-  /// client's Last-Event-ID is already that revision), then every new one.
+  /// Answers a stream request for `current`'s environment: its current revision at once (with
+  /// the snapshot unless the client's Last-Event-ID is already that revision), then every new
+  /// one of that environment.
   http::Response Open(const http::Request& request, const std::shared_ptr<const SnapshotBundle>& current);
-  /// Sends a new revision to every open stream.
+  /// Sends a new revision to every open stream of its environment.
   void Publish(const std::shared_ptr<const SnapshotBundle>& bundle);
+  /// Ends the streams of an environment that was deleted.
+  void CloseEnvironment(const std::string& environment);
   std::size_t open_streams() const;
   /// Ends every stream (server shutdown).
   void CloseAll();
@@ -46,10 +50,14 @@ class StreamHub {
   std::string EventFor(const SnapshotBundle& bundle, bool with_snapshot) const;
   void Heartbeats(std::stop_token stop);
 
+  struct Subscriber {
+    std::string environment;
+    std::shared_ptr<http::EventStream> stream;
+  };
   StreamOptions options_;
   mutable std::mutex mutex_;  // guards streams_ and last_revision_
-  std::vector<std::shared_ptr<http::EventStream>> streams_;
-  std::int64_t last_revision_ = -1;
+  std::vector<Subscriber> streams_;
+  std::map<std::string, std::int64_t> last_revision_;  // per environment
   std::jthread heartbeat_;
 };
 

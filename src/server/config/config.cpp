@@ -373,6 +373,20 @@ std::vector<Field> BuildFields() {
     return true;
   };
   fields.push_back(std::move(targeting));
+
+  // An environment name (SPEC §10); the server refuses to start when it does not exist.
+  Field default_environment = MakeField("environments", "default",
+                                        "must be an environment name (a lower-case letter, then up to 31 "
+                                        "lower-case letters, digits or '-')");
+  default_environment.set = [](LoadState& state, std::string_view text) {
+    if (text.empty() || text.size() > 32 || text.front() < 'a' || text.front() > 'z') return false;
+    for (char c : text) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    state.config.environments.default_environment = std::string(text);
+    return true;
+  };
+  fields.push_back(std::move(default_environment));
   return fields;
 }
 

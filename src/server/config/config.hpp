@@ -126,6 +126,12 @@ struct Config {
     bool operator==(const Ofrep&) const = default;
   };
 
+  struct Environments {
+    /// The environment of requests without ?environment= and of wave-1 clients (SPEC §10).
+    std::string default_environment = "production";
+    bool operator==(const Environments&) const = default;
+  };
+
   Service service;
   Logging logging;
   Database database;
@@ -136,6 +142,7 @@ struct Config {
   Jobs jobs;
   Stream stream;
   Ofrep ofrep;
+  Environments environments;
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,
   /// dbname, user, password and sslmode, every value single-quoted with ' and \ escaped, and

@@ -5,6 +5,7 @@
 #include "server/services/body.hpp"
 #include "server/services/crypto.hpp"
 #include "server/services/try.hpp"
+#include "store/environments.hpp"
 #include "store/keys.hpp"
 #include "store/resources.hpp"
 
@@ -30,6 +31,7 @@ nlohmann::ordered_json KeyJson(const store::ApiKeyRecord& k) {
   j["name"] = k.name;
   j["scope"] = k.scope;
   j["prefix"] = k.prefix;
+  j["environment"] = k.environment ? nlohmann::ordered_json(*k.environment) : nlohmann::ordered_json(nullptr);
   j["createdAt"] = engine::FormatRfc3339(FromMicros(k.created_at));
   j["lastUsedAt"] = time(k.last_used_at);
   j["revokedAt"] = time(k.revoked_at);
@@ -67,6 +69,7 @@ nlohmann::ordered_json CreatedKey::ToJson() const {
   j["id"] = id;
   j["name"] = name;
   j["scope"] = ScopeName(scope);
+  j["environment"] = scope == Scope::kSdk ? nlohmann::ordered_json(environment) : nlohmann::ordered_json(nullptr);
   j["key"] = secret;
   j["createdAt"] = engine::FormatRfc3339(FromMicros(created_at));
   return j;
@@ -107,7 +110,7 @@ Result<void> KeyService::Refresh() {
     if (k.revoked_at) continue;
     const auto scope = ParseScope(k.scope);
     if (!scope) continue;
-    active.emplace(k.secret_hash, Active{k.id, k.name, *scope, k.secret_hash});
+    active.emplace(k.secret_hash, Active{k.id, k.name, *scope, k.secret_hash, k.environment.value_or("")});
   }
   std::lock_guard lock(mutex_);
   active_ = std::move(active);
@@ -122,7 +125,7 @@ std::optional<Principal> KeyService::Authenticate(std::string_view secret) const
   // The map finds the candidate by hash; the final check compares in constant time.
   if (it == active_.end() || !ConstantTimeEquals(it->second.hash, hash)) return std::nullopt;
   used_[it->second.id] = ToMicros(clock_.Now());
-  return Principal{it->second.id, it->second.name, it->second.scope};
+  return Principal{it->second.id, it->second.name, it->second.scope, it->second.environment};
 }
 
 Result<void> KeyService::FlushLastUsed() {
@@ -140,11 +143,16 @@ Result<void> KeyService::FlushLastUsed() {
 namespace {
 // Inserts a new key and its audit record inside `tx`.
 Result<CreatedKey> InsertKey(store::Transaction& tx, const std::string& raw_name, Scope scope, const std::string& actor,
-                             std::int64_t now) {
+                             std::int64_t now, const std::string& environment) {
   AURORA_TRY(name, CheckLabel(raw_name, "name"));
   CreatedKey k;
   k.name = name;
   k.scope = scope;
+  if (scope == Scope::kSdk) {
+    AURORA_TRY(env, store::GetEnvironment(tx, environment));
+    if (!env) return Invalid("environment", "unknown environment \"" + environment + "\"");
+    k.environment = environment;
+  }
   k.secret = std::string(scope == Scope::kAdmin ? kAdminPrefix : kSdkPrefix) + RandomHex(kSecretBytes);
   k.created_at = now;
   store::ApiKeyRecord record;
@@ -154,6 +162,7 @@ Result<CreatedKey> InsertKey(store::Transaction& tx, const std::string& raw_name
   record.prefix = k.secret.substr(0, (scope == Scope::kAdmin ? kAdminPrefix.size() : kSdkPrefix.size()) + 4);
   record.secret_hash = Sha256Hex(k.secret);
   record.created_at = now;
+  if (scope == Scope::kSdk) record.environment = environment;
   AURORA_TRY(id, store::InsertApiKey(tx, record));
   k.id = id;
   record.id = id;
@@ -162,10 +171,15 @@ Result<CreatedKey> InsertKey(store::Transaction& tx, const std::string& raw_name
 }
 }  // namespace
 
-Result<CreatedKey> KeyService::Create(const std::string& name, Scope scope, const std::string& actor) {
+Result<CreatedKey> KeyService::Create(const std::string& name, Scope scope, const std::string& actor,
+                                      const std::string& environment) {
+  if (scope == Scope::kAdmin && !environment.empty()) {
+    return Invalid("environment", "admin keys reach every environment (with ?environment=); only sdk keys have one");
+  }
   {
     AURORA_TRY(tx, db_.Begin(true));
-    AURORA_TRY(k, InsertKey(*tx, name, scope, actor, ToMicros(clock_.Now())));
+    AURORA_TRY(k, InsertKey(*tx, name, scope, actor, ToMicros(clock_.Now()),
+                            environment.empty() ? default_environment_ : environment));
     AURORA_CHECK(tx->Commit());
     AURORA_CHECK(Refresh());
     return k;
@@ -208,8 +222,8 @@ Result<std::vector<CreatedKey>> KeyService::Bootstrap() {
     AURORA_TRY(count, store::CountApiKeys(*tx));
     if (count > 0) return created;
     const std::int64_t now = ToMicros(clock_.Now());
-    AURORA_TRY(admin, InsertKey(*tx, "bootstrap admin", Scope::kAdmin, "system", now));
-    AURORA_TRY(sdk, InsertKey(*tx, "bootstrap sdk", Scope::kSdk, "system", now));
+    AURORA_TRY(admin, InsertKey(*tx, "bootstrap admin", Scope::kAdmin, "system", now, ""));
+    AURORA_TRY(sdk, InsertKey(*tx, "bootstrap sdk", Scope::kSdk, "system", now, default_environment_));
     AURORA_CHECK(tx->Commit());
     created.push_back(std::move(admin));
     created.push_back(std::move(sdk));

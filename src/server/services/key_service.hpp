@@ -33,6 +33,7 @@ struct Principal {
   std::int64_t key_id = 0;
   std::string key_name;
   Scope scope = Scope::kAdmin;
+  std::string environment;  // sdk keys: the one environment they read; "" for admin keys
   /// "key:<id>:<name>", as audit records show it.
   std::string Actor() const { return "key:" + std::to_string(key_id) + ":" + key_name; }
 };
@@ -42,6 +43,7 @@ struct CreatedKey {
   std::int64_t id = 0;
   std::string name;
   Scope scope = Scope::kAdmin;
+  std::string environment;  // sdk keys
   std::string secret;
   std::int64_t created_at = 0;
   nlohmann::ordered_json ToJson() const;
@@ -50,14 +52,18 @@ struct CreatedKey {
 /// Thread-safe.
 class KeyService {
  public:
-  KeyService(store::Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  KeyService(store::Database& db, const Clock& clock, std::string default_environment = "production")
+      : db_(db), clock_(clock), default_environment_(std::move(default_environment)) {}
   ~KeyService();
 
   /// Loads the cache and starts the refresh thread.
   Result<void> Start(std::chrono::milliseconds poll_interval = std::chrono::seconds(1));
   void Stop();
 
-  Result<CreatedKey> Create(const std::string& name, Scope scope, const std::string& actor);
+  /// An sdk key reads `environment` ("" = the default one; kInvalidArgument when it does not
+  /// exist); an admin key takes none.
+  Result<CreatedKey> Create(const std::string& name, Scope scope, const std::string& actor,
+                            const std::string& environment = "");
   /// Every key, newest last, without secrets.
   Result<nlohmann::ordered_json> List();
   /// Revokes a key (idempotent); kNotFound for an unknown id.
@@ -80,9 +86,11 @@ class KeyService {
     std::string name;
     Scope scope;
     std::string hash;
+    std::string environment;
   };
   store::Database& db_;
   const Clock& clock_;
+  std::string default_environment_;
   mutable std::mutex mutex_;  // guards active_ and used_
   std::unordered_map<std::string, Active> active_;       // by secret hash
   mutable std::map<std::int64_t, std::int64_t> used_;    // key id -> last use, not yet written

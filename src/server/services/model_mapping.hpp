@@ -13,6 +13,7 @@
 namespace aurora::server {
 
 using jobs::LoadStoredConfig;
+using jobs::ParameterInEnvironment;
 using jobs::StoredConfig;
 using jobs::ToSnapshot;
 

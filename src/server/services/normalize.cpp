@@ -368,7 +368,8 @@ Result<Normalized> Normalize(store::Kind kind, const json& input, const store::R
     case store::Kind::kSegment: return Segment(input, existing, tx);
     case store::Kind::kParameter: return Parameter(input, existing, tx);
     case store::Kind::kExperiment: return Experiment(input, existing, tx);
-    case store::Kind::kApiKey: break;
+    case store::Kind::kApiKey:
+    case store::Kind::kEnvironment: break;
   }
   return Error{ErrorCode::kInternal, "unknown kind"};
 }

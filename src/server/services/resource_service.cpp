@@ -1,6 +1,8 @@
 #include "server/services/resource_service.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 #include "engine/compiled_snapshot.hpp"
@@ -15,26 +17,55 @@ namespace {
 using nlohmann::json;
 using store::Kind;
 
-constexpr const char* kReadOnly[] = {"id", "uuid", "createdAt", "updatedAt"};
+// Read-only fields: sent back unchanged they are ignored, changed they are refused.
+std::vector<const char*> ReadOnlyFields(Kind kind) {
+  std::vector<const char*> fields = {"id", "uuid", "createdAt", "updatedAt"};
+  if (kind == Kind::kParameter) fields.push_back("environments");
+  if (kind == Kind::kExperiment) fields.push_back("environment");
+  return fields;
+}
+
+constexpr const char* kStateFields[] = {"enabled", "defaultValue", "rules"};
 
 bool IsActive(const std::string& status) { return status == "scheduled" || status == "running" || status == "paused"; }
 
-// Bumps the revision and appends the audit record of one change; the new revision.
-Result<std::int64_t> RecordChange(store::Transaction& tx, std::int64_t now, const std::string& actor,
-                                  const std::string& action, Kind kind, std::int64_t id,
-                                  std::optional<json> before, std::optional<json> after) {
-  AURORA_TRY(revision, store::BumpRevision(tx, now));
-  store::AuditRecord a;
-  a.at = now;
-  a.actor = actor;
-  a.action = action;
-  a.kind = kind;
-  a.resource_id = id;
-  a.revision = revision;
-  a.before = std::move(before);
-  a.after = std::move(after);
-  AURORA_CHECK(store::AppendAudit(tx, a));
-  return revision;
+// A parameter's normalized body split into its global definition and its per-environment state.
+std::pair<json, json> SplitParameter(const json& body) {
+  json definition = json::object();
+  json state = json::object();
+  for (const auto& [key, value] : body.items()) {
+    const bool is_state = std::find_if(std::begin(kStateFields), std::end(kStateFields),
+                                       [&](const char* f) { return key == f; }) != std::end(kStateFields);
+    (is_state ? state : definition)[key] = value;
+  }
+  return {definition, state};
+}
+
+// What a stored (canonical) parameter state refers to.
+void AddStateReferences(const json& state, store::References& refs) {
+  for (const json& rule : state.value("rules", json::array())) {
+    if (rule.contains("segmentId") && rule["segmentId"].is_number_integer()) {
+      refs.segments.push_back(rule["segmentId"].get<std::int64_t>());
+    }
+    for (const json& c : rule.value("conditions", json::array())) {
+      if (c.contains("attributeId") && c["attributeId"].is_number_integer()) {
+        refs.attributes.push_back(c["attributeId"].get<std::int64_t>());
+      }
+    }
+    if (rule.contains("rollout") && rule["rollout"].is_object()) {
+      const json& ro = rule["rollout"];
+      if (ro.contains("hashAttributeId") && ro["hashAttributeId"].is_number_integer()) {
+        refs.attributes.push_back(ro["hashAttributeId"].get<std::int64_t>());
+      }
+    }
+  }
+}
+
+const store::Environment* FindById(const std::vector<store::Environment>& all, std::int64_t id) {
+  for (const auto& e : all) {
+    if (e.id == id) return &e;
+  }
+  return nullptr;
 }
 
 Error NotFound(Kind kind, std::int64_t id) {
@@ -52,10 +83,11 @@ std::string DescribeReferrers(const std::vector<store::Referrer>& referrers) {
   return out;
 }
 
-// Two experiments that set the same parameter may not both be active with intersecting windows.
+// Two experiments of one environment that set the same parameter may not both be active with
+// intersecting windows.
 Result<void> CheckOverlaps(store::Transaction& tx, const store::Resource& e) {
   if (!IsActive(e.status)) return {};
-  AURORA_TRY(all, store::AllResources(tx, Kind::kExperiment));
+  AURORA_TRY(all, store::AllResources(tx, Kind::kExperiment, e.environment_id));
   auto params_of = [](const store::Resource& r) {
     std::set<std::string> names;
     for (const json& v : r.body.value("variants", json::array())) {
@@ -83,9 +115,9 @@ Result<void> CheckOverlaps(store::Transaction& tx, const store::Resource& e) {
 }
 
 // Read-only fields sent back must be unchanged; then they are dropped.
-Result<json> StripReadOnly(const json& body, const nlohmann::ordered_json& current, bool creating) {
+Result<json> StripReadOnly(Kind kind, const json& body, const nlohmann::ordered_json& current, bool creating) {
   json out = body;
-  for (const char* key : kReadOnly) {
+  for (const char* key : ReadOnlyFields(kind)) {
     const auto it = out.find(key);
     if (it == out.end()) continue;
     if (creating) return Invalid(key, "is read-only");
@@ -96,6 +128,13 @@ Result<json> StripReadOnly(const json& body, const nlohmann::ordered_json& curre
 }
 
 }  // namespace
+
+Result<void> SetParameterReferences(store::Transaction& tx, std::int64_t parameter_id) {
+  AURORA_TRY(states, store::ParameterStatesInRange(tx, parameter_id, parameter_id));
+  store::References refs;
+  for (const auto& [env, state] : states[parameter_id]) AddStateReferences(state, refs);
+  return store::SetReferences(tx, Kind::kParameter, parameter_id, refs);
+}
 
 nlohmann::ordered_json Page::ToJson() const {
   nlohmann::ordered_json out;
@@ -112,48 +151,151 @@ Result<std::int64_t> ParseCursor(const std::string& cursor) {
   return v;
 }
 
-void ResourceService::OnCommit(std::function<void(std::int64_t)> listener) {
+const store::Environment* WriteContext::Find(std::string_view name) const {
+  for (const auto& e : environments) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+std::int64_t WriteContext::Touch(std::int64_t environment_id) {
+  touched.insert(environment_id);
+  const store::Environment* e = FindById(environments, environment_id);
+  return e ? e->revision + 1 : 0;
+}
+
+void WriteContext::TouchAll() {
+  for (const auto& e : environments) touched.insert(e.id);
+}
+
+Result<std::string> CheckEnvironmentName(const std::string& name, const std::string& field) {
+  bool ok = !name.empty() && name.size() <= 32 && name[0] >= 'a' && name[0] <= 'z';
+  for (char c : name) ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+  if (!ok) return Invalid(field, "must match ^[a-z][a-z0-9-]{0,31}$ (lower-case letters, digits and '-')");
+  return name;
+}
+
+void ResourceService::OnCommit(Listener listener) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(std::move(listener));
 }
 
-void ResourceService::OnWrite(std::function<Result<void>(store::Transaction&, std::int64_t)> hook) {
-  write_hooks_.push_back(std::move(hook));
-}
+void ResourceService::OnWrite(WriteHook hook) { write_hooks_.push_back(std::move(hook)); }
 
-void ResourceService::Notify(std::int64_t revision) {
-  std::vector<std::function<void(std::int64_t)>> copy;
+void ResourceService::Notify(const std::vector<store::EnvironmentRevision>& changed) {
+  std::vector<Listener> copy;
   {
     std::lock_guard lock(listeners_mutex_);
     copy = listeners_;
   }
-  for (auto& l : copy) l(revision);
+  for (auto& l : copy) l(changed);
 }
 
-template <class F>
-auto ResourceService::Write(F&& body) -> decltype(body(std::declval<store::Transaction&>(), std::int64_t{})) {
-  AURORA_TRY(tx, db_.Begin(true));
-  AURORA_CHECK(store::LockRevision(*tx));
-  const std::int64_t now = ToMicros(clock_.Now());
-  auto result = body(*tx, now);
-  if (!result) return result;  // the transaction rolls back as it goes
-  AURORA_TRY(revision, store::CurrentRevision(*tx));
-  for (auto& hook : write_hooks_) AURORA_CHECK(hook(*tx, revision.revision));
-  AURORA_CHECK(tx->Commit());
-  Notify(revision.revision);
-  return result;
+Result<store::Environment> ResourceService::FindEnvironment(const std::string& name) {
+  const std::string& wanted = name.empty() ? default_environment_ : name;
+  AURORA_TRY(tx, db_.Begin(false));
+  AURORA_TRY(e, store::GetEnvironment(*tx, wanted));
+  if (!e) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  return std::move(*e);
 }
 
-Result<void> ResourceService::ValidateConfig(store::Transaction& tx, Kind kind, std::int64_t id) {
-  AURORA_TRY(config, LoadStoredConfig(tx));
-  auto compiled = engine::CompileSnapshot(ToSnapshot(config, true));
-  if (!compiled) return MapSnapshotError(compiled.error(), config, kind, id);
+namespace {
+Result<const store::Environment*> InContext(const WriteContext& ctx, const std::string& name, const std::string& fallback) {
+  const std::string& wanted = name.empty() ? fallback : name;
+  const store::Environment* e = ctx.Find(wanted);
+  if (e == nullptr) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  return e;
+}
+}  // namespace
+
+Result<std::int64_t> ResourceService::RecordChange(WriteContext& ctx, const std::string& actor,
+                                                   const std::string& action, Kind kind, std::int64_t id,
+                                                   const store::Environment* environment, std::optional<json> before,
+                                                   std::optional<json> after) {
+  store::AuditRecord a;
+  a.at = ctx.now;
+  a.actor = actor;
+  a.action = action;
+  a.kind = kind;
+  a.resource_id = id;
+  if (environment != nullptr) {
+    a.revision = ctx.Touch(environment->id);
+    a.environment = environment->name;
+  } else {
+    // A global resource: every environment's snapshot changes; the record carries the default
+    // environment's new revision.
+    ctx.TouchAll();
+    const store::Environment* d = ctx.Find(default_environment_);
+    a.revision = d ? d->revision + 1 : 0;
+  }
+  a.before = std::move(before);
+  a.after = std::move(after);
+  AURORA_CHECK(store::AppendAudit(ctx.tx, a));
+  return a.revision;
+}
+
+Result<void> ResourceService::ValidateConfig(WriteContext& ctx, Kind kind, std::int64_t id,
+                                             const store::Environment* environment, const std::string& written_in) {
+  for (const store::Environment& e : ctx.environments) {
+    if (environment != nullptr && e.id != environment->id) continue;
+    AURORA_TRY(config, LoadStoredConfig(ctx.tx, e));
+    auto compiled = engine::CompileSnapshot(ToSnapshot(config, true));
+    if (!compiled) {
+      Error error = MapSnapshotError(compiled.error(), config, kind, id);
+      if (ctx.environments.size() > 1 && e.name != written_in) {
+        error.message = "in environment \"" + e.name + "\": " + error.message;
+      }
+      return error;
+    }
+  }
   return {};
 }
 
-Result<nlohmann::ordered_json> ResourceService::Create(Kind kind, const json& body, const std::string& actor) {
+Result<nlohmann::ordered_json> ResourceService::ParameterJson(store::Transaction& tx, const store::Resource& definition,
+                                                              const store::Environment& environment,
+                                                              const std::vector<store::Environment>& all) {
+  AURORA_TRY(states, store::ParameterStatesInRange(tx, definition.id, definition.id));
+  const auto& mine = states[definition.id];
+  const auto it = mine.find(environment.id);
+  nlohmann::ordered_json out =
+      ResourceJson(ParameterInEnvironment(definition, it == mine.end() ? json::object() : it->second));
+  nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+  for (const store::Environment& e : all) {
+    const auto s = mine.find(e.id);
+    if (s == mine.end()) continue;
+    nlohmann::ordered_json state;
+    for (const char* key : kStateFields) state[key] = s->second.contains(key) ? s->second[key] : json();
+    summary[e.name] = std::move(state);
+  }
+  out["environments"] = std::move(summary);
+  return out;
+}
+
+nlohmann::ordered_json ResourceService::ExperimentJson(const store::Resource& e,
+                                                      const std::vector<store::Environment>& all) {
+  nlohmann::ordered_json out = ResourceJson(e);
+  const store::Environment* env = FindById(all, e.environment_id);
+  out["environment"] = env ? env->name : std::string();
+  return out;
+}
+
+Result<nlohmann::ordered_json> ResourceService::Create(Kind kind, const json& body, const std::string& actor,
+                                                       const std::string& environment) {
   if (!body.is_object()) return Invalid("", "the body must be a JSON object");
-  AURORA_TRY(input, StripReadOnly(body, {}, true));
+  json input = body;
+  std::string env_name = environment;
+  if (kind == Kind::kExperiment && input.contains("environment")) {
+    // An experiment's environment is chosen at creation, in the body or with ?environment=.
+    if (!input["environment"].is_string()) return Invalid("environment", "must be the name of an environment");
+    const std::string named = input["environment"].get<std::string>();
+    if (!environment.empty() && named != environment) {
+      return Invalid("environment", "differs from the ?environment= of the request");
+    }
+    env_name = named;
+    input.erase("environment");
+  }
+  AURORA_TRY(stripped, StripReadOnly(kind, input, {}, true));
+  input = std::move(stripped);
   if (input.contains("version")) return Invalid("version", "is read-only");
   bool start_after = false;
   if (kind == Kind::kExperiment && input.contains("status")) {
@@ -164,7 +306,9 @@ Result<nlohmann::ordered_json> ResourceService::Create(Kind kind, const json& bo
     }
     input.erase("status");
   }
-  return Write([&](store::Transaction& tx, std::int64_t now) -> Result<nlohmann::ordered_json> {
+  return Write([&](WriteContext& ctx) -> Result<nlohmann::ordered_json> {
+    store::Transaction& tx = ctx.tx;
+    AURORA_TRY(env, InContext(ctx, env_name, default_environment_));
     AURORA_TRY(n, Normalize(kind, input, nullptr, tx));
     AURORA_TRY(existing, store::GetResourceByName(tx, kind, n.resource.name));
     if (existing) {
@@ -175,33 +319,89 @@ Result<nlohmann::ordered_json> ResourceService::Create(Kind kind, const json& bo
     }
     store::Resource& r = n.resource;
     r.version = 1;
-    r.created_at = now;
-    r.updated_at = now;
+    r.created_at = ctx.now;
+    r.updated_at = ctx.now;
+    if (kind == Kind::kParameter) {
+      // The definition is global; the environment asked for gets the whole state, every other
+      // one the same default value and kill switch without rules.
+      auto [definition, state] = SplitParameter(r.body);
+      r.body = definition;
+      AURORA_CHECK(store::InsertResource(tx, kind, r));
+      for (const store::Environment& e : ctx.environments) {
+        json s = state;
+        if (e.id != env->id) s["rules"] = json::array();
+        AURORA_CHECK(store::PutParameterState(tx, r.id, e.id, s));
+      }
+      AURORA_CHECK(SetParameterReferences(tx, r.id));
+      AURORA_CHECK(ValidateConfig(ctx, kind, r.id, nullptr, env->name));
+      AURORA_TRY(out, ParameterJson(tx, r, *env, ctx.environments));
+      AURORA_CHECK(RecordChange(ctx, actor, "create", kind, r.id, nullptr, std::nullopt, json(out)));
+      return out;
+    }
+    if (kind == Kind::kExperiment) r.environment_id = env->id;
     AURORA_CHECK(store::InsertResource(tx, kind, r));
     AURORA_CHECK(store::SetReferences(tx, kind, r.id, n.references));
-    AURORA_CHECK(ValidateConfig(tx, kind, r.id));
+    const bool scoped = kind == Kind::kExperiment;
+    AURORA_CHECK(ValidateConfig(ctx, kind, r.id, scoped ? env : nullptr, env->name));
     // Create-and-start is one write: one revision, one audit record of the started experiment.
-    if (start_after) AURORA_CHECK(Transition(tx, r, "start", "start", actor, now, /*record=*/false));
-    AURORA_CHECK(RecordChange(tx, now, actor, "create", kind, r.id, std::nullopt, json(ResourceJson(r))));
-    return ResourceJson(r);
+    if (start_after) AURORA_CHECK(Transition(ctx, r, "start", "start", actor, /*record=*/false));
+    nlohmann::ordered_json out = scoped ? ExperimentJson(r, ctx.environments) : ResourceJson(r);
+    AURORA_CHECK(RecordChange(ctx, actor, "create", kind, r.id, scoped ? env : nullptr, std::nullopt, json(out)));
+    return out;
   });
 }
 
-Result<nlohmann::ordered_json> ResourceService::Get(Kind kind, std::int64_t id) {
+Result<nlohmann::ordered_json> ResourceService::Get(Kind kind, std::int64_t id, const std::string& environment) {
   AURORA_TRY(tx, db_.Begin(false));
+  AURORA_TRY(all, store::AllEnvironments(*tx));
+  const std::string& wanted = environment.empty() ? default_environment_ : environment;
+  const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
+  if (env == all.end()) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
   AURORA_TRY(r, store::GetResource(*tx, kind, id));
   if (!r) return NotFound(kind, id);
+  if (kind == Kind::kParameter) return ParameterJson(*tx, *r, *env, all);
+  if (kind == Kind::kExperiment) return ExperimentJson(*r, all);
   return ResourceJson(*r);
 }
 
-Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int limit) {
+Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int limit, const std::string& environment) {
   if (limit < 1 || limit > 1000) return Invalid("limit", "must be between 1 and 1000");
   AURORA_TRY(after, ParseCursor(cursor));
   AURORA_TRY(tx, db_.Begin(false));
-  AURORA_TRY(rows, store::ListResources(*tx, kind, after, limit + 1));
+  AURORA_TRY(all, store::AllEnvironments(*tx));
+  const std::string& wanted = environment.empty() ? default_environment_ : environment;
+  const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
+  if (env == all.end()) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  const std::optional<std::int64_t> only = kind == Kind::kExperiment ? std::optional(env->id) : std::nullopt;
+  AURORA_TRY(rows, store::ListResources(*tx, kind, after, limit + 1, only));
+  const std::size_t shown = std::min(rows.size(), static_cast<std::size_t>(limit));
+  std::map<std::int64_t, std::map<std::int64_t, json>> states;
+  if (kind == Kind::kParameter && shown > 0) {
+    AURORA_TRY(range, store::ParameterStatesInRange(*tx, rows.front().id, rows[shown - 1].id));
+    states = std::move(range);
+  }
   Page page;
-  for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
-    page.items.push_back(ResourceJson(rows[i]));
+  for (std::size_t i = 0; i < shown; ++i) {
+    const store::Resource& r = rows[i];
+    if (kind == Kind::kParameter) {
+      const auto& mine = states[r.id];
+      const auto it = mine.find(env->id);
+      nlohmann::ordered_json out = ResourceJson(ParameterInEnvironment(r, it == mine.end() ? json::object() : it->second));
+      nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+      for (const store::Environment& e : all) {
+        const auto s = mine.find(e.id);
+        if (s == mine.end()) continue;
+        nlohmann::ordered_json state;
+        for (const char* key : kStateFields) state[key] = s->second.contains(key) ? s->second[key] : json();
+        summary[e.name] = std::move(state);
+      }
+      out["environments"] = std::move(summary);
+      page.items.push_back(std::move(out));
+    } else if (kind == Kind::kExperiment) {
+      page.items.push_back(ExperimentJson(r, all));
+    } else {
+      page.items.push_back(ResourceJson(r));
+    }
   }
   if (rows.size() > static_cast<std::size_t>(limit)) page.next_cursor = std::to_string(rows[limit - 1].id);
   return page;
@@ -209,7 +409,7 @@ Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int lim
 
 Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t id, const json& body,
                                                        std::optional<std::int64_t> if_match, bool patch,
-                                                       const std::string& actor) {
+                                                       const std::string& actor, const std::string& environment) {
   if (!body.is_object()) return Invalid("", "the body must be a JSON object");
   std::optional<std::int64_t> version = if_match;
   if (const auto it = body.find("version"); it != body.end()) {
@@ -218,7 +418,9 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
     version = it->get<std::int64_t>();
   }
   if (!version) return Invalid("version", "is required (in the body or as If-Match) for optimistic concurrency");
-  return Write([&](store::Transaction& tx, std::int64_t now) -> Result<nlohmann::ordered_json> {
+  return Write([&](WriteContext& ctx) -> Result<nlohmann::ordered_json> {
+    store::Transaction& tx = ctx.tx;
+    AURORA_TRY(env, InContext(ctx, environment, default_environment_));
     AURORA_TRY(existing, store::GetResource(tx, kind, id));
     if (!existing) return NotFound(kind, id);
     if (existing->version != *version) {
@@ -227,12 +429,20 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
                                              std::to_string(*version) + ": reload and retry",
                    "version"};
     }
-    const nlohmann::ordered_json before = ResourceJson(*existing);
+    nlohmann::ordered_json before;
+    if (kind == Kind::kParameter) {
+      AURORA_TRY(p, ParameterJson(tx, *existing, *env, ctx.environments));
+      before = std::move(p);
+    } else if (kind == Kind::kExperiment) {
+      before = ExperimentJson(*existing, ctx.environments);
+    } else {
+      before = ResourceJson(*existing);
+    }
     json input = body;
     input.erase("version");
     if (patch) {
       // A patch may not touch read-only fields, not even to remove them (null).
-      for (const char* key : kReadOnly) {
+      for (const char* key : ReadOnlyFields(kind)) {
         if (input.contains(key) && (!before.contains(key) || json(before[key]) != input[key])) {
           return Invalid(key, "is read-only and cannot be changed");
         }
@@ -242,14 +452,20 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
       merged.merge_patch(input);
       input = std::move(merged);
     }
-    AURORA_TRY(stripped, StripReadOnly(input, before, false));
+    AURORA_TRY(stripped, StripReadOnly(kind, input, before, false));
     if (kind == Kind::kExperiment) {
       if (stripped.contains("status") && stripped["status"] != existing->status) {
         return Invalid("status", "is read-only: use the start, pause, complete and abort actions");
       }
       stripped.erase("status");
     }
-    AURORA_TRY(n, Normalize(kind, stripped, &*existing, tx));
+    store::Resource stored = *existing;
+    if (kind == Kind::kParameter) {
+      // Normalize sees the parameter as this environment has it.
+      const auto [unused, state] = SplitParameter(json(before));
+      stored = ParameterInEnvironment(stored, state);
+    }
+    AURORA_TRY(n, Normalize(kind, stripped, &stored, tx));
     if (n.resource.name != existing->name) {
       AURORA_TRY(clash, store::GetResourceByName(tx, kind, n.resource.name));
       if (clash) {
@@ -270,19 +486,40 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
     r.id = id;
     r.version = existing->version + 1;
     r.created_at = existing->created_at;
-    r.updated_at = now;
+    r.updated_at = ctx.now;
+    r.environment_id = existing->environment_id;
+    if (kind == Kind::kParameter) {
+      auto [definition, state] = SplitParameter(r.body);
+      // Only the state changed: only this environment's snapshot does.
+      const bool global = definition != existing->body;
+      r.body = definition;
+      AURORA_TRY(written, store::UpdateResource(tx, kind, r, existing->version));
+      if (!written) return Error{ErrorCode::kConflict, "concurrent update: reload and retry", "version"};
+      AURORA_CHECK(store::PutParameterState(tx, id, env->id, state));
+      AURORA_CHECK(SetParameterReferences(tx, id));
+      AURORA_CHECK(ValidateConfig(ctx, kind, id, global ? nullptr : env, env->name));
+      AURORA_TRY(after, ParameterJson(tx, r, *env, ctx.environments));
+      // Audited in the environment whose state was written; a change of the definition touches
+      // every environment's revision as well.
+      if (global) ctx.TouchAll();
+      AURORA_CHECK(RecordChange(ctx, actor, "update", kind, id, env, json(before), json(after)));
+      return after;
+    }
     AURORA_TRY(written, store::UpdateResource(tx, kind, r, existing->version));
     if (!written) return Error{ErrorCode::kConflict, "concurrent update: reload and retry", "version"};
     AURORA_CHECK(store::SetReferences(tx, kind, id, n.references));
-    AURORA_CHECK(ValidateConfig(tx, kind, id));
+    const store::Environment* scope = kind == Kind::kExperiment ? FindById(ctx.environments, r.environment_id) : nullptr;
+    AURORA_CHECK(ValidateConfig(ctx, kind, id, scope, scope ? scope->name : env->name));
     if (kind == Kind::kExperiment) AURORA_CHECK(CheckOverlaps(tx, r));
-    AURORA_CHECK(RecordChange(tx, now, actor, "update", kind, id, json(before), json(ResourceJson(r))));
-    return ResourceJson(r);
+    nlohmann::ordered_json after = kind == Kind::kExperiment ? ExperimentJson(r, ctx.environments) : ResourceJson(r);
+    AURORA_CHECK(RecordChange(ctx, actor, "update", kind, id, scope, json(before), json(after)));
+    return after;
   });
 }
 
 Result<void> ResourceService::Delete(Kind kind, std::int64_t id, const std::string& actor) {
-  return Write([&](store::Transaction& tx, std::int64_t now) -> Result<void> {
+  return Write([&](WriteContext& ctx) -> Result<void> {
+    store::Transaction& tx = ctx.tx;
     AURORA_TRY(existing, store::GetResource(tx, kind, id));
     if (!existing) return NotFound(kind, id);
     AURORA_TRY(users, store::Referrers(tx, kind, id));
@@ -290,16 +527,33 @@ Result<void> ResourceService::Delete(Kind kind, std::int64_t id, const std::stri
       return Error{ErrorCode::kConflict, std::string(store::KindName(kind)) + " \"" + existing->name +
                                              "\" is still used by " + DescribeReferrers(users)};
     }
+    nlohmann::ordered_json before;
+    const store::Environment* scope = nullptr;
+    if (kind == Kind::kParameter) {
+      const store::Environment* d = ctx.Find(default_environment_);
+      if (d == nullptr && !ctx.environments.empty()) d = &ctx.environments.front();
+      if (d != nullptr) {
+        AURORA_TRY(p, ParameterJson(tx, *existing, *d, ctx.environments));
+        before = std::move(p);
+      } else {
+        before = ResourceJson(*existing);
+      }
+    } else if (kind == Kind::kExperiment) {
+      before = ExperimentJson(*existing, ctx.environments);
+      scope = FindById(ctx.environments, existing->environment_id);
+    } else {
+      before = ResourceJson(*existing);
+    }
     AURORA_CHECK(store::ClearReferences(tx, kind, id));
     AURORA_CHECK(store::DeleteResource(tx, kind, id));
-    AURORA_CHECK(RecordChange(tx, now, actor, "delete", kind, id, json(ResourceJson(*existing)), std::nullopt));
+    AURORA_CHECK(RecordChange(ctx, actor, "delete", kind, id, scope, json(before), std::nullopt));
     return {};
   });
 }
 
-Result<void> ResourceService::Transition(store::Transaction& tx, store::Resource& e, const std::string& action,
-                                         const std::string& audit_action, const std::string& actor,
-                                         std::int64_t now, bool record) {
+Result<void> ResourceService::Transition(WriteContext& ctx, store::Resource& e, const std::string& action,
+                                         const std::string& audit_action, const std::string& actor, bool record) {
+  const std::int64_t now = ctx.now;
   const std::string from = e.status;
   std::string to;
   if (action == "start") {
@@ -327,17 +581,21 @@ Result<void> ResourceService::Transition(store::Transaction& tx, store::Resource
   } else {
     return Error{ErrorCode::kNotFound, "unknown experiment action \"" + action + "\""};
   }
-  const json before = json(ResourceJson(e));
+  const json before = json(ExperimentJson(e, ctx.environments));
   const std::int64_t old_version = e.version;
   e.status = to;
   e.body["status"] = to;
   e.version += 1;
   e.updated_at = now;
-  AURORA_TRY(written, store::UpdateResource(tx, Kind::kExperiment, e, old_version));
+  AURORA_TRY(written, store::UpdateResource(ctx.tx, Kind::kExperiment, e, old_version));
   if (!written) return Error{ErrorCode::kConflict, "concurrent update: reload and retry"};
-  AURORA_CHECK(CheckOverlaps(tx, e));
+  AURORA_CHECK(CheckOverlaps(ctx.tx, e));
+  const store::Environment* scope = FindById(ctx.environments, e.environment_id);
   if (record) {
-    AURORA_CHECK(RecordChange(tx, now, actor, audit_action, Kind::kExperiment, e.id, before, json(ResourceJson(e))));
+    AURORA_CHECK(RecordChange(ctx, actor, audit_action, Kind::kExperiment, e.id, scope, before,
+                              json(ExperimentJson(e, ctx.environments))));
+  } else if (scope != nullptr) {
+    ctx.Touch(scope->id);
   }
   return {};
 }
@@ -346,24 +604,25 @@ Result<nlohmann::ordered_json> ResourceService::Act(std::int64_t id, const std::
   if (action != "start" && action != "pause" && action != "complete" && action != "abort") {
     return Error{ErrorCode::kNotFound, "unknown experiment action \"" + action + "\""};
   }
-  return Write([&](store::Transaction& tx, std::int64_t now) -> Result<nlohmann::ordered_json> {
-    AURORA_TRY(e, store::GetResource(tx, Kind::kExperiment, id));
+  return Write([&](WriteContext& ctx) -> Result<nlohmann::ordered_json> {
+    AURORA_TRY(e, store::GetResource(ctx.tx, Kind::kExperiment, id));
     if (!e) return NotFound(Kind::kExperiment, id);
-    AURORA_CHECK(Transition(tx, *e, action, action, actor, now));
-    return ResourceJson(*e);
+    AURORA_CHECK(Transition(ctx, *e, action, action, actor));
+    return ExperimentJson(*e, ctx.environments);
   });
 }
 
 Result<int> ResourceService::AdvanceSchedules(const std::string& actor) {
-  return Write([&](store::Transaction& tx, std::int64_t now) -> Result<int> {
-    AURORA_TRY(all, store::AllResources(tx, Kind::kExperiment));
+  return Write([&](WriteContext& ctx) -> Result<int> {
+    AURORA_TRY(all, store::AllResources(ctx.tx, Kind::kExperiment));
     int moved = 0;
     for (store::Resource& e : all) {
-      if ((e.status == "running" || e.status == "paused" || e.status == "scheduled") && e.end_date && *e.end_date <= now) {
-        AURORA_CHECK(Transition(tx, e, "complete", "schedule-complete", actor, now));
+      if ((e.status == "running" || e.status == "paused" || e.status == "scheduled") && e.end_date &&
+          *e.end_date <= ctx.now) {
+        AURORA_CHECK(Transition(ctx, e, "complete", "schedule-complete", actor));
         ++moved;
-      } else if (e.status == "scheduled" && (!e.start_date || *e.start_date <= now)) {
-        AURORA_CHECK(Transition(tx, e, "schedule-start", "schedule-start", actor, now));
+      } else if (e.status == "scheduled" && (!e.start_date || *e.start_date <= ctx.now)) {
+        AURORA_CHECK(Transition(ctx, e, "schedule-start", "schedule-start", actor));
         ++moved;
       }
     }
@@ -371,12 +630,11 @@ Result<int> ResourceService::AdvanceSchedules(const std::string& actor) {
   });
 }
 
-Result<Page> ResourceService::Audit(std::optional<Kind> kind, std::optional<std::int64_t> id, const std::string& cursor,
-                                    int limit) {
+Result<Page> ResourceService::Audit(const AuditFilter& filter, const std::string& cursor, int limit) {
   if (limit < 1 || limit > 1000) return Invalid("limit", "must be between 1 and 1000");
   AURORA_TRY(after, ParseCursor(cursor));
   AURORA_TRY(tx, db_.Begin(false));
-  AURORA_TRY(rows, store::ListAudit(*tx, kind, id, after, limit + 1));
+  AURORA_TRY(rows, store::ListAudit(*tx, filter.kind, filter.id, after, limit + 1, filter.environment));
   Page page;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
     const auto& a = rows[i];
@@ -387,6 +645,7 @@ Result<Page> ResourceService::Audit(std::optional<Kind> kind, std::optional<std:
     j["action"] = a.action;
     j["resource"] = store::KindName(a.kind);
     j["resourceId"] = a.resource_id;
+    j["environment"] = a.environment ? nlohmann::ordered_json(*a.environment) : nlohmann::ordered_json(nullptr);
     j["revision"] = a.revision;
     j["before"] = a.before ? nlohmann::ordered_json(*a.before) : nlohmann::ordered_json(nullptr);
     j["after"] = a.after ? nlohmann::ordered_json(*a.after) : nlohmann::ordered_json(nullptr);

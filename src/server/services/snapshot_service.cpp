@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <optional>
 
 #include "engine/codec/snapshot_codec.hpp"
 #include "server/services/model_mapping.hpp"
@@ -26,8 +28,9 @@ std::string Gzip(std::string_view data) {
   return out;
 }
 
-SnapshotService::SnapshotService(store::Database& db, std::chrono::milliseconds poll_interval)
-    : db_(db), poll_interval_(poll_interval) {}
+SnapshotService::SnapshotService(store::Database& db, std::chrono::milliseconds poll_interval,
+                                 std::string default_environment)
+    : db_(db), poll_interval_(poll_interval), default_environment_(std::move(default_environment)) {}
 
 SnapshotService::~SnapshotService() { Stop(); }
 
@@ -59,42 +62,77 @@ void SnapshotService::OnChange(std::function<void(const std::shared_ptr<const Sn
   change_listeners_.push_back(std::move(listener));
 }
 
-std::shared_ptr<const SnapshotBundle> SnapshotService::Current() const {
+void SnapshotService::OnRemove(std::function<void(const std::string&)> listener) {
+  remove_listeners_.push_back(std::move(listener));
+}
+
+std::shared_ptr<const SnapshotBundle> SnapshotService::Current() const { return Current(default_environment_); }
+
+std::shared_ptr<const SnapshotBundle> SnapshotService::Current(std::string_view environment) const {
   std::lock_guard lock(mutex_);
-  return current_;
+  const auto it = current_.find(environment);
+  return it == current_.end() ? nullptr : it->second;
 }
 
 Result<void> SnapshotService::Refresh() {
   std::lock_guard refresh(refresh_mutex_);
+  std::vector<store::Environment> environments;
   {
     AURORA_TRY(tx, db_.Begin(false));
-    AURORA_TRY(revision, store::CurrentRevision(*tx));
-    const auto current = Current();
-    if (current && current->revision == revision.revision) return {};
+    AURORA_TRY(all, store::AllEnvironments(*tx));
+    environments = std::move(all);
   }
-  auto built = Build();
-  if (!built) {
-    build_failures_.fetch_add(1);
-    return std::move(built).error();
-  }
-  std::shared_ptr<const SnapshotBundle> installed;
-  {
-    std::lock_guard lock(mutex_);
-    // Never go back: a slower build of an older revision loses against a newer one.
-    if (!current_ || (*built)->revision > current_->revision) {
-      current_ = std::move(*built);
-      installed = current_;
+  std::optional<Error> failure;
+  for (const store::Environment& e : environments) {
+    const auto current = Current(e.name);
+    if (current && current->revision == e.revision) continue;
+    auto built = Build(e.name);
+    if (!built) {
+      build_failures_.fetch_add(1);
+      if (!failure) failure = std::move(built).error();
+      continue;
+    }
+    if (!*built) continue;  // deleted meanwhile
+    std::shared_ptr<const SnapshotBundle> installed;
+    {
+      std::lock_guard lock(mutex_);
+      // Never go back: a slower build of an older revision loses against a newer one.
+      auto& slot = current_[e.name];
+      if (!slot || (*built)->revision > slot->revision) {
+        slot = std::move(*built);
+        installed = slot;
+      }
+    }
+    if (installed) {
+      for (auto& listener : change_listeners_) listener(installed);
     }
   }
-  if (installed) {
-    for (auto& listener : change_listeners_) listener(installed);
+  std::vector<std::string> removed;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = current_.begin(); it != current_.end();) {
+      const bool exists = std::any_of(environments.begin(), environments.end(),
+                                      [&](const store::Environment& e) { return e.name == it->first; });
+      if (exists) {
+        ++it;
+      } else {
+        removed.push_back(it->first);
+        it = current_.erase(it);
+      }
+    }
   }
+  for (const std::string& name : removed) {
+    for (auto& listener : remove_listeners_) listener(name);
+  }
+  if (failure) return std::move(*failure);
   return {};
 }
 
-Result<std::shared_ptr<const SnapshotBundle>> SnapshotService::Build() {
+Result<std::shared_ptr<const SnapshotBundle>> SnapshotService::Build(const std::string& environment) {
   AURORA_TRY(tx, db_.Begin(false));  // one consistent read (PostgreSQL: REPEATABLE READ)
-  AURORA_TRY(config, LoadStoredConfig(*tx));
+  AURORA_TRY(env, store::GetEnvironment(*tx, environment));
+  if (!env) return std::shared_ptr<const SnapshotBundle>();
+  AURORA_TRY(config, LoadStoredConfig(*tx, *env));
   tx.reset();
   const engine::Snapshot snapshot = ToSnapshot(config, false);
   auto compiled = engine::CompileSnapshot(snapshot);
@@ -103,6 +141,7 @@ Result<std::shared_ptr<const SnapshotBundle>> SnapshotService::Build() {
                                            " does not compile: " + compiled.error().ToString()};
   }
   auto bundle = std::make_shared<SnapshotBundle>();
+  bundle->environment = environment;
   bundle->revision = snapshot.revision;
   bundle->generated_at = snapshot.generated_at ? engine::FormatRfc3339(*snapshot.generated_at) : "";
   bundle->etag = "\"" + std::to_string(snapshot.revision) + "\"";

@@ -15,7 +15,9 @@ class Receiver final : public pqxx::notification_receiver {
       : pqxx::notification_receiver(conn, kRevisionChannel), on_revision_(on_revision) {}
   void operator()(const std::string& payload, int /*backend_pid*/) override {
     try {
-      on_revision_(std::stoll(payload));
+      // "<environment>:<revision>"
+      const auto colon = payload.rfind(':');
+      on_revision_(std::stoll(colon == std::string::npos ? payload : payload.substr(colon + 1)));
     } catch (const std::exception&) {
       on_revision_(-1);  // unreadable payload: still a change; the listener refreshes
     }
@@ -61,9 +63,10 @@ class PostgresRevisionListener final : public RevisionListener {
 
 }  // namespace
 
-Result<void> NotifyRevision(Transaction& tx, std::int64_t revision) {
+Result<void> NotifyRevision(Transaction& tx, const EnvironmentRevision& changed) {
   if (tx.dialect() != Dialect::kPostgres) return {};
-  auto r = tx.Query(std::string("SELECT pg_notify('") + kRevisionChannel + "', $1)", {Param(revision)});
+  auto r = tx.Query(std::string("SELECT pg_notify('") + kRevisionChannel + "', $1)",
+                    {Param(changed.environment + ":" + std::to_string(changed.revision))});
   if (!r) return std::move(r).error();
   return {};
 }

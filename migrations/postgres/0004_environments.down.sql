@@ -1,0 +1,27 @@
+-- Back to one configuration: production's (or, without it, the first environment's) states
+-- return into the parameters, its revision continues; experiments of other environments are
+-- deleted and sdk keys of other environments revoked, so none of them gains access.
+CREATE TEMP TABLE kept_environment ON COMMIT DROP AS
+  SELECT id, name, revision, revision_at FROM environments ORDER BY name <> 'production', position, id LIMIT 1;
+UPDATE parameters p SET body = (p.body::jsonb || jsonb_build_object(
+    'enabled', s.body::jsonb -> 'enabled', 'defaultValue', s.body::jsonb -> 'defaultValue',
+    'rules', s.body::jsonb -> 'rules'))::TEXT
+FROM parameter_states s WHERE s.parameter_id = p.id AND s.environment_id = (SELECT id FROM kept_environment);
+UPDATE aurora_revision SET
+  revision = GREATEST(revision, (SELECT revision FROM kept_environment)),
+  updated_at = GREATEST(updated_at, (SELECT revision_at FROM kept_environment))
+WHERE id = 1;
+DELETE FROM experiments WHERE environment_id IS DISTINCT FROM (SELECT id FROM kept_environment);
+DELETE FROM attribute_refs WHERE owner_kind = 'experiment' AND owner_id NOT IN (SELECT id FROM experiments);
+DELETE FROM segment_refs WHERE owner_kind = 'experiment' AND owner_id NOT IN (SELECT id FROM experiments);
+DELETE FROM parameter_refs WHERE experiment_id NOT IN (SELECT id FROM experiments);
+UPDATE api_keys SET revoked_at = (extract(epoch FROM clock_timestamp()) * 1000000)::BIGINT
+WHERE environment IS NOT NULL AND environment <> (SELECT name FROM kept_environment) AND revoked_at IS NULL;
+
+DROP INDEX audit_log_by_environment;
+ALTER TABLE audit_log DROP COLUMN environment;
+ALTER TABLE api_keys DROP COLUMN environment;
+DROP INDEX experiments_by_environment;
+ALTER TABLE experiments DROP COLUMN environment_id;
+DROP TABLE parameter_states;
+DROP TABLE environments;
