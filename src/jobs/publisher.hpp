@@ -52,8 +52,8 @@ class Publisher {
   /// "s3" or "file": the job key is "publish:<target>".
   virtual std::string_view target() const = 0;
   /// Writes `files` under environments/<name>/ (and, for the default environment, at the
-  /// root too), at each place unless it already holds `files.revision` or a newer one; a
-  /// requested stop aborts between (or, for S3, during) writes.
+  /// root too, whose outcome it then returns), at each place unless it already holds
+  /// `files.revision` or a newer one; a requested stop aborts between (or, for S3, during) writes.
   virtual Result<PublishOutcome> Publish(const SnapshotFiles& files, std::stop_token stop) = 0;
 };
 

@@ -160,6 +160,41 @@ TEST_P(PublishTest, AChangeIsInS3WithinASecond) {
   EXPECT_EQ(Metric(server, "aurora_jobs_failures_total"), 0);
 }
 
+// docs/environments.md "Distribution": each environment under environments/<name>/, the default
+// one also at the wave-1 keys; a write in staging leaves production's objects alone.
+TEST_P(PublishTest, EachEnvironmentIsPublishedApartAndAStagingWriteLeavesProductionAlone) {
+  if (S3Endpoint().empty()) GTEST_SKIP() << kS3SkipMessage;
+  auto& server = Start(Env(true));
+  auto revision_at = [&](const std::string& name) { return jobs::SnapshotRevision(S3Body(name)).value_or(-1); };
+  ASSERT_TRUE(WaitFor([&] { return S3Revision() == 0; }, 5s)) << server.log();
+  Create(server, "parameters", {{"name", "welcome"}, {"dataType", "string"}, {"defaultValue", "hi"}});
+  ASSERT_EQ(server.Post("/api/v1/environments", R"({"name":"staging"})").status, 201);
+  ASSERT_TRUE(WaitFor([&] { return revision_at("environments/staging/snapshot.json") == 1; }, 5s)) << server.log();
+  ASSERT_TRUE(WaitFor([&] { return revision_at("environments/production/snapshot.json") == 1; }, 5s));
+  ASSERT_TRUE(WaitFor([&] { return S3Revision() == 1; }, 5s));
+  const std::string production = S3Body("environments/production/snapshot.json");
+  EXPECT_EQ(S3Body("snapshot.json"), production);
+
+  const auto param = server.Get("/api/v1/parameters?environment=staging").Json()["items"][0];
+  ASSERT_EQ(server
+                .Patch("/api/v1/parameters/" + std::to_string(param["id"].get<int>()) + "?environment=staging",
+                       json{{"version", param["version"]}, {"defaultValue", "staged"}}.dump())
+                .status,
+            200);
+  ASSERT_TRUE(WaitFor([&] { return revision_at("environments/staging/snapshot.json") == 2; }, 5s)) << server.log();
+  EXPECT_EQ(S3Body("environments/staging/snapshot.json"), server.Get("/api/v1/sdk/config?environment=staging").body);
+  EXPECT_EQ(S3Body("environments/staging/snapshots/2.json"), S3Body("environments/staging/snapshot.json"));
+  std::this_thread::sleep_for(300ms);  // a wrong publish of production would have happened by now
+  EXPECT_EQ(S3Body("environments/production/snapshot.json"), production);
+  EXPECT_EQ(S3Body("snapshot.json"), production);
+  EXPECT_EQ(server.Get("/api/v1/sdk/metadata?environment=staging").Json()["s3"]["key"],
+            prefix_ + "environments/staging/snapshot.json");
+  const json jobs = Jobs(server);
+  bool staging_job = false;
+  for (const auto& job : jobs["items"]) staging_job = staging_job || job["key"] == "publish:s3:staging";
+  EXPECT_TRUE(staging_job) << jobs.dump();
+}
+
 TEST_P(PublishTest, S3DownDuringEditsIsRetriedAndTheLatestRevisionIsPublishedOnceItIsBack) {
   if (S3Endpoint().empty()) GTEST_SKIP() << kS3SkipMessage;
   auto& server = Start(Env(true));

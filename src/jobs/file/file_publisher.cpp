@@ -75,10 +75,8 @@ std::optional<std::int64_t> FilePublisher::CurrentRevision(const std::string& be
 Result<PublishOutcome> FilePublisher::Publish(const SnapshotFiles& files, std::stop_token stop) {
   auto outcome = PublishAt(EnvironmentPrefix(files.environment), files, stop);
   if (!outcome || !files.is_default) return outcome;
-  auto root = PublishAt("", files, stop);
-  if (!root) return root;
-  outcome->written = outcome->written || root->written;
-  return outcome;
+  // The default environment's job reports on the wave-1 location, where older SDKs read.
+  return PublishAt("", files, stop);
 }
 
 Result<PublishOutcome> FilePublisher::PublishAt(const std::string& below, const SnapshotFiles& files,
