@@ -288,6 +288,14 @@ TEST_P(EnvironmentsTest, BadInputIsRefusedAndChangesNothing) {
     EXPECT_NE(r.body.find("nope"), std::string::npos) << target << " -> " << r.body;
   }
   EXPECT_EQ(server().Post("/api/v1/evaluate?environment=nope", R"({"parameter":"checkout"})").status, 404);
+  // A hostile name is not echoed back.
+  const std::string hostile(2000, 'X');
+  for (const std::string target : {"/api/v1/sdk/config?environment=", "/api/v1/parameters?environment=",
+                                   "/api/v1/environments/"}) {
+    const auto r = server().Get(target + hostile);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_EQ(r.body.find("XXXX"), std::string::npos) << target << " -> " << r.body.substr(0, 200);
+  }
   EXPECT_EQ(PatchParam("production", {{"defaultValue", "x"}}).status, 200);
   const auto bad_env_patch = server().Patch("/api/v1/parameters/" + std::to_string(param_["id"].get<int>()) +
                                                 "?environment=nope",

@@ -317,7 +317,7 @@ Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& para
   const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
   if (!bundle) {
     return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
-                                            : "environment \"" + environment + "\" not found");
+                                            : UnknownEnvironment(environment).message);
   }
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
@@ -339,7 +339,7 @@ Response EvaluateAll(ApiContext& ctx, const Request& req) {
   const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
   if (!bundle) {
     return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
-                                            : "environment \"" + environment + "\" not found");
+                                            : UnknownEnvironment(environment).message);
   }
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;

@@ -133,7 +133,7 @@ Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const Re
   auto bundle = env.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(env);
   if (bundle) return bundle;
   if (!env.empty() && env != ctx.snapshots.default_environment()) {
-    return Error{ErrorCode::kNotFound, "environment \"" + env + "\" not found", "environment"};
+    return UnknownEnvironment(env);
   }
   return Error{ErrorCode::kUnavailable, "no snapshot yet"};
 }

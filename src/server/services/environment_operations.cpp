@@ -33,7 +33,7 @@ nlohmann::ordered_json EnvironmentJson(const store::Environment& e, const std::s
 }
 
 Error EnvironmentNotFound(const std::string& name, const std::string& field = "environment") {
-  return Error{ErrorCode::kNotFound, "environment \"" + name + "\" not found", field};
+  return UnknownEnvironment(name, field);
 }
 
 json StateOf(const std::map<std::int64_t, json>& states, std::int64_t parameter_id) {

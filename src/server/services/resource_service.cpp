@@ -175,6 +175,15 @@ Result<std::string> CheckEnvironmentName(const std::string& name, const std::str
   return name;
 }
 
+Error UnknownEnvironment(std::string_view name, std::string field) {
+  if (name.size() <= 32 && CheckEnvironmentName(std::string(name), field)) {
+    return Error{ErrorCode::kNotFound, "environment \"" + std::string(name) + "\" not found", std::move(field)};
+  }
+  return Error{ErrorCode::kNotFound,
+               "environment not found: the name is not a valid environment name (^[a-z][a-z0-9-]{0,31}$)",
+               std::move(field)};
+}
+
 void ResourceService::OnCommit(Listener listener) {
   std::lock_guard lock(listeners_mutex_);
   listeners_.push_back(std::move(listener));
@@ -195,7 +204,7 @@ Result<store::Environment> ResourceService::FindEnvironment(const std::string& n
   const std::string& wanted = name.empty() ? default_environment_ : name;
   AURORA_TRY(tx, db_.Begin(false));
   AURORA_TRY(e, store::GetEnvironment(*tx, wanted));
-  if (!e) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  if (!e) return UnknownEnvironment(wanted);
   return std::move(*e);
 }
 
@@ -203,7 +212,7 @@ namespace {
 Result<const store::Environment*> InContext(const WriteContext& ctx, const std::string& name, const std::string& fallback) {
   const std::string& wanted = name.empty() ? fallback : name;
   const store::Environment* e = ctx.Find(wanted);
-  if (e == nullptr) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  if (e == nullptr) return UnknownEnvironment(wanted);
   return e;
 }
 }  // namespace
@@ -356,7 +365,7 @@ Result<nlohmann::ordered_json> ResourceService::Get(Kind kind, std::int64_t id, 
   AURORA_TRY(all, store::AllEnvironments(*tx));
   const std::string& wanted = environment.empty() ? default_environment_ : environment;
   const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
-  if (env == all.end()) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  if (env == all.end()) return UnknownEnvironment(wanted);
   AURORA_TRY(r, store::GetResource(*tx, kind, id));
   if (!r) return NotFound(kind, id);
   if (kind == Kind::kParameter) return ParameterJson(*tx, *r, *env, all);
@@ -371,7 +380,7 @@ Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int lim
   AURORA_TRY(all, store::AllEnvironments(*tx));
   const std::string& wanted = environment.empty() ? default_environment_ : environment;
   const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
-  if (env == all.end()) return Error{ErrorCode::kNotFound, "environment \"" + wanted + "\" not found", "environment"};
+  if (env == all.end()) return UnknownEnvironment(wanted);
   const std::optional<std::int64_t> only = kind == Kind::kExperiment ? std::optional(env->id) : std::nullopt;
   AURORA_TRY(rows, store::ListResources(*tx, kind, after, limit + 1, only));
   const std::size_t shown = std::min(rows.size(), static_cast<std::size_t>(limit));

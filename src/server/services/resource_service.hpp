@@ -169,6 +169,10 @@ Result<std::int64_t> ParseCursor(const std::string& cursor);
 /// Sets a parameter's reference rows to those of its states in every environment.
 Result<void> SetParameterReferences(store::Transaction& tx, std::int64_t parameter_id);
 
+/// The 404 for an environment that does not exist; it names the environment when the name is
+/// well-formed (a hostile one is not echoed).
+Error UnknownEnvironment(std::string_view name, std::string field = "environment");
+
 /// `^[a-z][a-z0-9-]{0,31}$`: environment names.
 Result<std::string> CheckEnvironmentName(const std::string& name, const std::string& field);
 
