@@ -1,5 +1,5 @@
 // Every OFREP response of a real aurora-server, checked against the protocol's OpenAPI document
-// (shared/conformance/ofrep/service/openapi.yaml, OFREP 0.3.0): the status must be one the
+// (testdata/ofrep-openapi.yaml, OFREP 0.3.0; see testdata/SOURCE.md): the status must be one the
 // operation documents, the body must validate against that status's schema (and be JSON), and
 // documented headers (the bulk ETag) must be present. Covers 200, 304, 400 (PARSE_ERROR,
 // INVALID_CONTEXT, TARGETING_KEY_MISSING, GENERAL), 404 (FLAG_NOT_FOUND).
@@ -20,12 +20,11 @@ import { AuroraServer, seed } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-// The OFREP document: OFREP_OPENAPI, else shared/conformance beside the repository (where the
-// workspace and CI lay shared/).
+// The OFREP document: OFREP_OPENAPI, else the copy in testdata/.
 function findOpenApi() {
   const candidates = [
     process.env.OFREP_OPENAPI,
-    resolve(here, '../../../shared/conformance/ofrep/service/openapi.yaml'),
+    resolve(here, 'testdata/ofrep-openapi.yaml'),
   ].filter(Boolean);
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`the OFREP openapi.yaml was not found (set OFREP_OPENAPI); looked at:\n${candidates.join('\n')}`);
