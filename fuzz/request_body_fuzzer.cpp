@@ -2,7 +2,7 @@
 // the resource kind; the rest is the body. Each input runs the server's real path inside a
 // write transaction that is rolled back: strict JSON parsing, normalization (field rules,
 // reference lookups against a seeded SQLite database), the insert, and the whole-configuration
-// compile. It must never crash, leak or trip a sanitizer, and an accepted body must compile.
+// compile of the production environment. It must never crash, leak or trip a sanitizer, and an accepted body must compile.
 
 #include <cstdint>
 #include <cstdlib>
@@ -59,10 +59,23 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!tx) std::abort();
   auto normalized = server::Normalize(kind, *body, nullptr, **tx);
   if (!normalized) return 0;
-  normalized->resource.created_at = normalized->resource.updated_at = 1;
-  if (!store::InsertResource(**tx, kind, normalized->resource)) return 0;  // e.g. a duplicate name
-  if (!store::SetReferences(**tx, kind, normalized->resource.id, normalized->references)) std::abort();
-  auto config = jobs::LoadStoredConfig(**tx);
+  auto production = store::GetEnvironment(**tx, "production");
+  if (!production || !*production) std::abort();
+  store::Resource& r = normalized->resource;
+  r.created_at = r.updated_at = 1;
+  r.environment_id = (*production)->id;  // experiments belong to one environment
+  nlohmann::json state;
+  if (kind == store::Kind::kParameter) {  // as the service stores it: definition and state apart
+    auto [definition, parameter_state] = jobs::SplitParameter(r.body);
+    r.body = std::move(definition);
+    state = std::move(parameter_state);
+  }
+  if (!store::InsertResource(**tx, kind, r)) return 0;  // e.g. a duplicate name
+  if (kind == store::Kind::kParameter && !store::PutParameterState(**tx, r.id, (*production)->id, state)) {
+    std::abort();
+  }
+  if (!store::SetReferences(**tx, kind, r.id, normalized->references)) std::abort();
+  auto config = jobs::LoadStoredConfig(**tx, **production);
   if (!config) std::abort();
   (void)engine::CompileSnapshot(jobs::ToSnapshot(*config, true));  // refusal is fine; a crash is not
   return 0;  // the transaction rolls back: every input starts from the same database

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/case_lines.hpp"
 #include "engine/codec/evaluation_codec.hpp"
 #include "engine/codec/json.hpp"
 #include "engine/compiled_snapshot.hpp"
@@ -28,11 +29,6 @@ bool ReadFile(const std::string& path, std::string& out) {
 
 engine::Timestamp Now() {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
-}
-
-std::string ErrorLine(const char* code, const std::string& message) {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // One evaluation request: {"parameter", "attributes", "now"?} → one output line.
@@ -104,40 +100,20 @@ int RunEval(const std::vector<std::string>& args) {
     return 0;
   }
 
-  std::ifstream cases(cases_path);
-  if (!cases) {
-    std::cerr << "aurora eval: cannot read " << cases_path << "\n";
-    return 2;
-  }
-  std::string line;
-  while (std::getline(cases, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
-    auto doc = engine::ParseJson(line);
-    if (!doc || !doc->is_object()) {
-      std::cout << ErrorLine("invalid_argument", doc ? "a case must be a JSON object" : doc.error().message) << "\n";
-      continue;
-    }
-    const auto p = doc->find("parameter");
-    if (p == doc->end() || !p->is_string()) {
-      std::cout << ErrorLine("invalid_argument", "parameter: must be a string") << "\n";
-      continue;
-    }
-    const auto attrs = doc->find("attributes");
+  return RunCaseLines("eval", cases_path, [&](const nlohmann::json& doc) {
+    const auto p = doc.find("parameter");
+    if (p == doc.end() || !p->is_string()) return ErrorLine("invalid_argument", "parameter: must be a string");
+    const auto attrs = doc.find("attributes");
     const nlohmann::json empty = nlohmann::json::object();
-    const auto now = doc->find("now");
+    const auto now = doc.find("now");
     std::string now_value;
-    if (now != doc->end() && !now->is_null()) {
-      if (!now->is_string()) {
-        std::cout << ErrorLine("invalid_argument", "now: must be an RFC 3339 date-time") << "\n";
-        continue;
-      }
+    if (now != doc.end() && !now->is_null()) {
+      if (!now->is_string()) return ErrorLine("invalid_argument", "now: must be an RFC 3339 date-time");
       now_value = now->get<std::string>();
     }
-    std::cout << EvaluateCase(**snapshot, p->get<std::string>(), attrs == doc->end() ? empty : *attrs,
-                              now_value.empty() ? nullptr : &now_value)
-              << "\n";
-  }
-  return 0;
+    return EvaluateCase(**snapshot, p->get<std::string>(), attrs == doc.end() ? empty : *attrs,
+                        now_value.empty() ? nullptr : &now_value);
+  });
 }
 
 }  // namespace aurora::cli

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aurora/result.hpp"
+#include "cli/case_lines.hpp"
 #include "engine/codec/json.hpp"
 #include "stats/bayesian.hpp"
 #include "stats/frequentist.hpp"
@@ -289,10 +290,6 @@ Result<OutputJson> RunCase(const json& doc) {
   return BayesianJson(stats::RunBayesianTest(metric, control, treatment, options));
 }
 
-std::string ErrorLine(const std::string& message) {
-  return json{{"error", {{"code", "invalid_argument"}, {"message", message}}}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
-}
 
 }  // namespace
 
@@ -319,25 +316,11 @@ int RunStats(const std::vector<std::string>& args) {
     std::cerr << kUsage;
     return 64;
   }
-  std::ifstream cases(cases_path);
-  if (!cases) {
-    std::cerr << "aurora stats: cannot read " << cases_path << "\n";
-    return 2;
-  }
-  std::string line;
-  while (std::getline(cases, line)) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
-    auto doc = engine::ParseJson(line);
-    if (!doc || !doc->is_object()) {
-      std::cout << ErrorLine(doc ? "a case must be a JSON object" : doc.error().message) << "\n";
-      continue;
-    }
-    const Result<OutputJson> result = RunCase(*doc);
-    std::cout << (result ? result->dump(-1, ' ', false, OutputJson::error_handler_t::replace)
-                         : ErrorLine(result.error().message))
-              << "\n";
-  }
-  return 0;
+  return RunCaseLines("stats", cases_path, [](const json& doc) {
+    const Result<OutputJson> result = RunCase(doc);
+    return result ? result->dump(-1, ' ', false, OutputJson::error_handler_t::replace)
+                  : ErrorLine("invalid_argument", result.error().message);
+  });
 }
 
 }  // namespace aurora::cli

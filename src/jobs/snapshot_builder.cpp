@@ -1,5 +1,7 @@
 #include "jobs/snapshot_builder.hpp"
 
+#include <algorithm>
+
 namespace aurora::jobs {
 
 namespace {
@@ -40,10 +42,22 @@ std::optional<engine::Timestamp> Date(const json& body, const char* key) {
 }  // namespace
 
 store::Resource ParameterInEnvironment(store::Resource definition, const json& state) {
-  for (const char* key : {"enabled", "defaultValue", "rules"}) {
+  for (const char* key : kParameterStateFields) {
     if (const auto it = state.find(key); it != state.end()) definition.body[key] = *it;
   }
   return definition;
+}
+
+std::pair<json, json> SplitParameter(const json& body) {
+  json definition = json::object();
+  json state = json::object();
+  for (const auto& item : body.items()) {
+    const std::string& key = item.key();
+    const bool is_state = std::any_of(std::begin(kParameterStateFields), std::end(kParameterStateFields),
+                                      [&](const char* f) { return key == f; });
+    (is_state ? state : definition)[key] = item.value();
+  }
+  return {definition, state};
 }
 
 Result<StoredConfig> LoadStoredConfig(store::Transaction& tx, const store::Environment& environment) {

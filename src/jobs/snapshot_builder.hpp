@@ -3,6 +3,7 @@
 // Stored resources (canonical API bodies) -> the engine's snapshot model: what the server
 // validates writes against and what SDKs, S3 and files receive.
 
+#include <utility>
 #include <vector>
 
 #include "aurora/result.hpp"
@@ -27,9 +28,16 @@ struct StoredConfig {
 /// revision). Parameters come with their state in that environment merged into their body.
 Result<StoredConfig> LoadStoredConfig(store::Transaction& tx, const store::Environment& environment);
 
-/// A parameter as one environment sees it: its definition (name, description, dataType) with
-/// that environment's state (enabled, defaultValue, rules) merged into the body.
+/// The fields of a parameter that belong to an environment (its state); the rest of its body
+/// (name, description, dataType) is its global definition.
+inline constexpr const char* kParameterStateFields[] = {"enabled", "defaultValue", "rules"};
+
+/// A parameter as one environment sees it: its definition with that environment's state merged
+/// into the body.
 store::Resource ParameterInEnvironment(store::Resource definition, const nlohmann::json& state);
+
+/// A parameter body split into {definition, state} (the inverse of ParameterInEnvironment).
+std::pair<nlohmann::json, nlohmann::json> SplitParameter(const nlohmann::json& body);
 
 /// The snapshot model. `all_experiments` keeps experiments of every status (for validation);
 /// otherwise only scheduled and running ones, as SDKs receive them (SPEC §4).

@@ -47,6 +47,13 @@ Result<bool> RevokeApiKey(Transaction& tx, std::int64_t id, std::int64_t now) {
   return true;
 }
 
+Result<void> RevokeEnvironmentKeys(Transaction& tx, const std::string& environment, std::int64_t now) {
+  auto n = tx.Exec("UPDATE api_keys SET revoked_at = $1 WHERE environment = $2 AND revoked_at IS NULL",
+                   {Param(now), Param(environment)});
+  if (!n) return std::move(n).error();
+  return {};
+}
+
 Result<void> TouchApiKey(Transaction& tx, std::int64_t id, std::int64_t now) {
   auto n = tx.Exec("UPDATE api_keys SET last_used_at = $1 WHERE id = $2", {Param(now), Param(id)});
   if (!n) return std::move(n).error();

@@ -28,6 +28,8 @@ Result<std::vector<ApiKeyRecord>> ListApiKeys(Transaction& tx);
 Result<std::optional<ApiKeyRecord>> GetApiKey(Transaction& tx, std::int64_t id);
 /// Marks the key revoked at `now` (a revoked key stays revoked); false when there is no such key.
 Result<bool> RevokeApiKey(Transaction& tx, std::int64_t id, std::int64_t now);
+/// Revokes every active sdk key of `environment` at `now` (the environment is being deleted).
+Result<void> RevokeEnvironmentKeys(Transaction& tx, const std::string& environment, std::int64_t now);
 Result<void> TouchApiKey(Transaction& tx, std::int64_t id, std::int64_t now);
 Result<std::int64_t> CountApiKeys(Transaction& tx);
 

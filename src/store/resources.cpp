@@ -280,20 +280,6 @@ Result<RevisionInfo> LockRevision(Transaction& tx) {
   return RevisionInfo{rows->at(0).Int(0), rows->at(0).Int(1)};
 }
 
-Result<RevisionInfo> CurrentRevision(Transaction& tx) {
-  auto rows = tx.Query("SELECT revision, updated_at FROM aurora_revision WHERE id = 1");
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return Error{ErrorCode::kInternal, "the revision row is missing: is the database migrated?"};
-  return RevisionInfo{rows->at(0).Int(0), rows->at(0).Int(1)};
-}
-
-Result<std::int64_t> BumpRevision(Transaction& tx, std::int64_t now) {
-  auto rows = tx.Query("UPDATE aurora_revision SET revision = revision + 1, updated_at = $1 WHERE id = 1 RETURNING revision",
-                       {Param(now)});
-  if (!rows) return std::move(rows).error();
-  return rows->at(0).Int(0);
-}
-
 Result<void> AppendAudit(Transaction& tx, const AuditRecord& a) {
   auto r = tx.Exec(
       "INSERT INTO audit_log (at, actor, action, resource_kind, resource_id, revision, before_body, after_body, "

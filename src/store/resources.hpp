@@ -79,12 +79,10 @@ struct RevisionInfo {
   std::int64_t revision = 0;
   std::int64_t updated_at = 0;  // microseconds since the epoch: the commit time of `revision`
 };
-/// Locks the revision row for the rest of the transaction (PostgreSQL: FOR UPDATE; SQLite's
-/// write transactions are already exclusive) and returns it.
+/// Takes the write lock for the rest of the transaction: the row of `aurora_revision`
+/// (PostgreSQL: FOR UPDATE; SQLite's write transactions are already exclusive). Its counter is
+/// no longer raised: each environment has its own revision (store/environments.hpp).
 Result<RevisionInfo> LockRevision(Transaction& tx);
-/// Raises the revision by exactly one, stamped `now`; the new revision.
-Result<std::int64_t> BumpRevision(Transaction& tx, std::int64_t now);
-Result<RevisionInfo> CurrentRevision(Transaction& tx);
 
 struct AuditRecord {
   std::int64_t id = 0;

@@ -12,28 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-class AuthTest : public ServerTest {
- protected:
-  void SetUp() override {
-    if (GetParam() == "postgres" && std::getenv("AURORA_TEST_POSTGRES_DSN") == nullptr) {
-      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set";
-    }
-    db_ = TestDatabase::Make(GetParam());
-    StartServer({{"AUTH_ENABLED", "true"}});
-    const std::string log = server().log();
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("admin key: (aur_admin_[0-9a-f]+)"))) << log;
-    admin_ = m[1];
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("sdk key: (aur_sdk_[0-9a-f]+)"))) << log;
-    sdk_ = m[1];
-  }
-
-  std::vector<std::pair<std::string, std::string>> Bearer(const std::string& key) {
-    return {{"Authorization", "Bearer " + key}};
-  }
-
-  std::string admin_, sdk_;
-};
+class AuthTest : public KeyedServerTest {};
 
 TEST_P(AuthTest, FirstStartCreatesOneAdminAndOneSdkKeyAndPrintsThemOnce) {
   EXPECT_EQ(admin_.size(), std::string("aur_admin_").size() + 48);  // 192 random bits in hex

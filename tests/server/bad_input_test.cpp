@@ -164,15 +164,8 @@ HttpResult SendWhileReading(std::uint16_t port, const std::string& method,
                             const std::string& target, const std::string& body,
                             bool chunked = false) {
   HttpResult r;
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return r;
-  }
+  const int fd = ConnectLoopback(port);
+  if (fd < 0) return r;
   std::string request = method + " " + target +
                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
                         "Content-Type: application/json\r\n";

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <regex>
 #include <thread>
 
 #include "server/server_fixture.hpp"
@@ -473,28 +472,11 @@ TEST_P(EnvironmentsTest, AServerWhoseDefaultEnvironmentDoesNotExistRefusesToStar
 AURORA_SERVER_TEST_SUITE(EnvironmentsTest);
 
 // With keys: an sdk key reads its own environment only; an admin key picks one.
-class EnvironmentKeysTest : public ServerTest {
+class EnvironmentKeysTest : public KeyedServerTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == "postgres" && std::getenv("AURORA_TEST_POSTGRES_DSN") == nullptr) {
-      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set";
-    }
-    db_ = TestDatabase::Make(GetParam());
-    StartServer({{"AUTH_ENABLED", "true"}});
-    std::smatch m;
-    const std::string log = server().log();
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("admin key: (aur_admin_[0-9a-f]+)"))) << log;
-    admin_ = m[1];
-    ASSERT_TRUE(std::regex_search(log, m, std::regex("sdk key: (aur_sdk_[0-9a-f]+)"))) << log;
-    production_sdk_ = m[1];
-  }
-  std::vector<std::pair<std::string, std::string>> Bearer(const std::string& key) {
-    return {{"Authorization", "Bearer " + key}};
-  }
   HttpResult As(const std::string& key, const std::string& method, const std::string& target, const json& body = nullptr) {
     return Http(server().port(), method, target, body.is_null() ? "" : body.dump(), Bearer(key));
   }
-  std::string admin_, production_sdk_;
 };
 
 TEST_P(EnvironmentKeysTest, AStagingChangeReachesAProductionKeyOnlyAfterThePromote) {
@@ -516,13 +498,13 @@ TEST_P(EnvironmentKeysTest, AStagingChangeReachesAProductionKeyOnlyAfterThePromo
   ASSERT_EQ(patched.status, 200) << patched.body;
   const json u1 = {{"parameter", "new_checkout"}, {"attributes", {{"user_id", "u1"}}}};
   EXPECT_EQ(As(staging_sdk, "POST", "/api/v1/evaluate", u1).Json()["value"], true);
-  EXPECT_EQ(As(production_sdk_, "POST", "/api/v1/evaluate", u1).Json()["value"], false);
+  EXPECT_EQ(As(sdk_, "POST", "/api/v1/evaluate", u1).Json()["value"], false);
   EXPECT_EQ(As(staging_sdk, "GET", "/api/v1/sdk/config").Json()["parameters"][0]["rules"].size(), 1u);
-  EXPECT_EQ(As(production_sdk_, "GET", "/api/v1/sdk/config").Json()["parameters"][0]["rules"].size(), 0u);
+  EXPECT_EQ(As(sdk_, "GET", "/api/v1/sdk/config").Json()["parameters"][0]["rules"].size(), 0u);
 
   // An sdk key cannot read another environment; an admin key picks one.
   EXPECT_EQ(As(staging_sdk, "GET", "/api/v1/sdk/config?environment=production").status, 403);
-  EXPECT_EQ(As(production_sdk_, "GET", "/api/v1/sdk/config?environment=staging").status, 403);
+  EXPECT_EQ(As(sdk_, "GET", "/api/v1/sdk/config?environment=staging").status, 403);
   EXPECT_EQ(As(staging_sdk, "GET", "/api/v1/sdk/config?environment=staging").status, 200);
   EXPECT_EQ(As(admin_, "GET", "/api/v1/sdk/config?environment=staging").Json()["parameters"][0]["rules"].size(), 1u);
   const auto unknown = As(admin_, "GET", "/api/v1/sdk/config?environment=qa");
@@ -530,7 +512,7 @@ TEST_P(EnvironmentKeysTest, AStagingChangeReachesAProductionKeyOnlyAfterThePromo
   EXPECT_NE(unknown.body.find("qa"), std::string::npos);
 
   ASSERT_EQ(As(admin_, "POST", "/api/v1/environments/production/promote", {{"from", "staging"}}).status, 200);
-  EXPECT_EQ(As(production_sdk_, "POST", "/api/v1/evaluate", u1).Json()["value"], true);
+  EXPECT_EQ(As(sdk_, "POST", "/api/v1/evaluate", u1).Json()["value"], true);
 
   // Keys: admin keys take no environment; unknown environments are refused.
   EXPECT_EQ(As(admin_, "POST", "/api/v1/keys", {{"name", "x"}, {"scope", "admin"}, {"environment", "staging"}}).status, 400);

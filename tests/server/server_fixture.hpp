@@ -7,7 +7,10 @@
 
 #include <cstdlib>
 #include <memory>
+#include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/server_process.hpp"
 
@@ -47,6 +50,30 @@ class ServerTest : public ::testing::TestWithParam<std::string> {
 
   TestDatabase db_;
   std::unique_ptr<ServerProcess> server_;
+};
+
+/// With auth on: the admin and sdk keys the server printed at its first start.
+class KeyedServerTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "postgres" && std::getenv("AURORA_TEST_POSTGRES_DSN") == nullptr) {
+      GTEST_SKIP() << "AURORA_TEST_POSTGRES_DSN is not set";
+    }
+    db_ = TestDatabase::Make(GetParam());
+    StartServer({{"AUTH_ENABLED", "true"}});
+    const std::string log = server().log();
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("admin key: (aur_admin_[0-9a-f]+)"))) << log;
+    admin_ = m[1];
+    ASSERT_TRUE(std::regex_search(log, m, std::regex("sdk key: (aur_sdk_[0-9a-f]+)"))) << log;
+    sdk_ = m[1];
+  }
+
+  static std::vector<std::pair<std::string, std::string>> Bearer(const std::string& key) {
+    return {{"Authorization", "Bearer " + key}};
+  }
+
+  std::string admin_, sdk_;
 };
 
 inline std::string BackendName(const ::testing::TestParamInfo<std::string>& info) { return info.param; }

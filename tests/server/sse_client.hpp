@@ -2,8 +2,6 @@
 
 // A raw Server-Sent Events client for the server tests (stream, environments).
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/server_process.hpp"
+
 namespace aurora::testing {
 
 // A raw SSE client: reads the byte stream and splits events (chunked framing ignored: the
@@ -22,16 +22,8 @@ namespace aurora::testing {
 class SseClient {
  public:
   SseClient(std::uint16_t port, const std::string& extra_headers = "", const std::string& target = "/api/v1/sdk/stream") {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd_);
-      fd_ = -1;
-      return;
-    }
+    fd_ = ConnectLoopback(port);
+    if (fd_ < 0) return;
     const std::string request =
         "GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n" + extra_headers + "\r\n";
     (void)send(fd_, request.data(), request.size(), MSG_NOSIGNAL);

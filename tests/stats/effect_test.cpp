@@ -4,16 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include "stats/stats_test_support.hpp"
+
 namespace aurora::stats {
 namespace {
-
-VariantSums Sums(std::int64_t n, double sum, double sum_squares) {
-  VariantSums v;
-  v.n = n;
-  v.sum = sum;
-  v.sum_squares = sum_squares;
-  return v;
-}
 
 // n units with the given mean and sample variance (n − 1).
 VariantSums Sample(std::int64_t n, double mean, double variance) {

@@ -4,18 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include "stats/stats_test_support.hpp"
+
 #include "stats/distributions.hpp"
 
 namespace aurora::stats {
 namespace {
-
-VariantSums Sums(std::int64_t n, double sum, double sum_squares) {
-  VariantSums v;
-  v.n = n;
-  v.sum = sum;
-  v.sum_squares = sum_squares;
-  return v;
-}
 
 // Control {1, 2, 3} and treatment {2, 3, 4}: Δ = 1, per-unit variances 1, Welch ν = 4.
 const VariantSums kControl = Sums(3, 6, 14);

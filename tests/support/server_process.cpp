@@ -21,9 +21,8 @@
 #include "store/database.hpp"
 
 namespace aurora::testing {
-namespace {
 
-int Connect(std::uint16_t port) {
+int ConnectLoopback(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -35,6 +34,8 @@ int Connect(std::uint16_t port) {
   }
   return fd;
 }
+
+namespace {
 
 bool SendAll(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -87,7 +88,7 @@ std::atomic<int> g_counter{0};
 HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body,
                 const std::vector<std::pair<std::string, std::string>>& headers, std::chrono::milliseconds timeout) {
   HttpResult r;
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return r;
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   bool has_type = false;
@@ -123,7 +124,7 @@ HttpResult Http(std::uint16_t port, const std::string& method, const std::string
 }
 
 std::string RawExchange(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
-  const int fd = Connect(port);
+  const int fd = ConnectLoopback(port);
   if (fd < 0) return {};
   SendAll(fd, bytes);
   std::string out = ReadUntilClose(fd, timeout);

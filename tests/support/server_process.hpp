@@ -90,6 +90,9 @@ class ServerProcess {
   std::string log_path_;
 };
 
+/// A TCP connection to 127.0.0.1:`port`; the socket, or -1 when refused.
+int ConnectLoopback(std::uint16_t port);
+
 /// A free TCP port on 127.0.0.1 (bound then released).
 std::uint16_t FreePort();
 

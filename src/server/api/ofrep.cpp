@@ -15,7 +15,6 @@
 
 #include "engine/codec/json.hpp"
 #include "engine/evaluator.hpp"
-#include "server/api/auth.hpp"
 
 namespace aurora::server::api {
 namespace {
@@ -313,12 +312,9 @@ bool NoneMatch(const Request& req, std::string_view etag) {
 
 Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& params) {
   const std::string_view key = params.Get("key");
-  const std::string environment = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
-  const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
-  if (!bundle) {
-    return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
-                                            : UnknownEnvironment(environment).message);
-  }
+  const auto found = BundleOf(ctx, req);
+  if (!found) return GeneralError(found.error().message);
+  const auto& bundle = *found;
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
   if (auto failure = ReadInput(req, attribute, input)) {
@@ -335,12 +331,9 @@ Response EvaluateOne(ApiContext& ctx, const Request& req, const PathParams& para
 }
 
 Response EvaluateAll(ApiContext& ctx, const Request& req) {
-  const std::string environment = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
-  const auto bundle = environment.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(environment);
-  if (!bundle) {
-    return GeneralError(environment.empty() ? std::string("no snapshot is loaded yet")
-                                            : UnknownEnvironment(environment).message);
-  }
+  const auto found = BundleOf(ctx, req);
+  if (!found) return GeneralError(found.error().message);
+  const auto& bundle = *found;
   const std::string& attribute = ctx.config.ofrep.targeting_key_attribute;
   Input input;
   if (auto failure = ReadInput(req, attribute, input)) {

@@ -127,17 +127,6 @@ bool AcceptsGzip(const Request& req) {
 // ?environment= of a management request ("" = the default environment).
 std::string EnvironmentParam(const Request& req) { return std::string(req.Query("environment").value_or("")); }
 
-// The snapshot a request reads: its environment's (an sdk key's own, else ?environment=).
-Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const Request& req) {
-  const std::string env = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
-  auto bundle = env.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(env);
-  if (bundle) return bundle;
-  if (!env.empty() && env != ctx.snapshots.default_environment()) {
-    return UnknownEnvironment(env);
-  }
-  return Error{ErrorCode::kUnavailable, "no snapshot yet"};
-}
-
 Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
   r.SetHeader("ETag", "\"" + std::to_string(resource["version"].get<std::int64_t>()) + "\"");
   return r;
@@ -237,6 +226,16 @@ Result<Response> Evaluate(ApiContext& ctx, const Request& req) {
 }
 
 }  // namespace
+
+Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const http::Request& req) {
+  const std::string env = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
+  auto bundle = env.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(env);
+  if (bundle) return bundle;
+  if (!env.empty() && env != ctx.snapshots.default_environment()) {
+    return UnknownEnvironment(env);
+  }
+  return Error{ErrorCode::kUnavailable, "no snapshot yet"};
+}
 
 void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   for (Kind kind : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment}) {

@@ -31,6 +31,10 @@ struct ApiContext {
   std::int64_t latest_migration = 0;
 };
 
+/// The snapshot a request reads: its environment's (an sdk key's own, else `?environment=`, else
+/// the default one); kNotFound naming an unknown environment, kUnavailable before the first build.
+Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& context, const http::Request& request);
+
 /// Registers every route of SPEC §5 (docs/openapi.yaml lists them).
 void RegisterRoutes(http::Router& router, ApiContext& context);
 

@@ -7,6 +7,7 @@
 #include "server/services/body.hpp"
 #include "server/services/model_mapping.hpp"
 #include "server/services/resource_service.hpp"
+#include "store/keys.hpp"
 
 namespace aurora::server {
 namespace {
@@ -14,7 +15,6 @@ namespace {
 using nlohmann::json;
 using store::Kind;
 
-constexpr const char* kStateFields[] = {"enabled", "defaultValue", "rules"};
 constexpr const char* kEnvironmentReadOnly[] = {"id", "name", "default", "revision", "createdAt", "updatedAt"};
 
 nlohmann::ordered_json EnvironmentJson(const store::Environment& e, const std::string& default_name) {
@@ -38,11 +38,7 @@ Error EnvironmentNotFound(const std::string& name, const std::string& field = "e
 
 json StateOf(const std::map<std::int64_t, json>& states, std::int64_t parameter_id) {
   const auto it = states.find(parameter_id);
-  json out = json::object();
-  for (const char* key : kStateFields) {
-    out[key] = it != states.end() && it->second.contains(key) ? it->second[key] : json();
-  }
-  return out;
+  return json(ParameterStateJson(it == states.end() ? json::object() : it->second));
 }
 
 // The description and position fields of an environment body (create and update).
@@ -121,20 +117,14 @@ Result<nlohmann::ordered_json> ResourceService::UpdateEnvironment(const std::str
                                                                   std::optional<std::int64_t> if_match, bool patch,
                                                                   const std::string& actor) {
   if (!body.is_object()) return Invalid("", "the body must be a JSON object");
-  std::optional<std::int64_t> version = if_match;
-  if (const auto it = body.find("version"); it != body.end()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 1) return Invalid("version", "must be a positive integer");
-    if (version && *version != it->get<std::int64_t>()) return Invalid("version", "differs from the If-Match header");
-    version = it->get<std::int64_t>();
-  }
-  if (!version) return Invalid("version", "is required (in the body or as If-Match) for optimistic concurrency");
+  AURORA_TRY(version, VersionOf(body, if_match));
   return Write([&](WriteContext& ctx) -> Result<nlohmann::ordered_json> {
     const store::Environment* found = ctx.Find(name);
     if (found == nullptr) return EnvironmentNotFound(name, "name");
     store::Environment e = *found;
-    if (e.version != *version) {
+    if (e.version != version) {
       return Error{ErrorCode::kConflict, "environment \"" + name + "\" is at version " + std::to_string(e.version) +
-                                             ", not " + std::to_string(*version) + ": reload and retry",
+                                             ", not " + std::to_string(version) + ": reload and retry",
                    "version"};
     }
     const nlohmann::ordered_json before = EnvironmentJson(e, default_environment_);
@@ -160,17 +150,8 @@ Result<nlohmann::ordered_json> ResourceService::UpdateEnvironment(const std::str
     if (!written) return Error{ErrorCode::kConflict, "concurrent update: reload and retry", "version"};
     const nlohmann::ordered_json after = EnvironmentJson(e, default_environment_);
     // Nothing SDKs see changed: audited at the current revision, no new one.
-    store::AuditRecord a;
-    a.at = ctx.now;
-    a.actor = actor;
-    a.action = "update";
-    a.kind = Kind::kEnvironment;
-    a.resource_id = e.id;
-    a.revision = e.revision;
-    a.environment = e.name;
-    a.before = json(before);
-    a.after = json(after);
-    AURORA_CHECK(store::AppendAudit(ctx.tx, a));
+    AURORA_CHECK(AppendRecord(ctx, actor, "update", Kind::kEnvironment, e.id, e.revision, e.name, json(before),
+                              json(after)));
     return after;
   });
 }
@@ -206,25 +187,15 @@ Result<void> ResourceService::DeleteEnvironment(const std::string& name, const s
       AURORA_CHECK(store::ClearReferences(ctx.tx, Kind::kExperiment, x.id));
       AURORA_CHECK(store::DeleteResource(ctx.tx, Kind::kExperiment, x.id));
     }
-    AURORA_CHECK(ctx.tx.Exec("UPDATE api_keys SET revoked_at = $1 WHERE environment = $2 AND revoked_at IS NULL",
-                             {store::Param(ctx.now), store::Param(name)}));
+    AURORA_CHECK(store::RevokeEnvironmentKeys(ctx.tx, name, ctx.now));
     AURORA_CHECK(store::DeleteEnvironment(ctx.tx, e.id));
     ctx.touched.erase(e.id);
     ctx.environments_changed = true;
     ctx.environments.erase(std::remove_if(ctx.environments.begin(), ctx.environments.end(),
                                           [&](const auto& x) { return x.id == e.id; }),
                            ctx.environments.end());
-    store::AuditRecord a;
-    a.at = ctx.now;
-    a.actor = actor;
-    a.action = "delete";
-    a.kind = Kind::kEnvironment;
-    a.resource_id = e.id;
-    a.revision = e.revision;
-    a.environment = e.name;
-    a.before = json(EnvironmentJson(e, default_environment_));
-    AURORA_CHECK(store::AppendAudit(ctx.tx, a));
-    return {};
+    return AppendRecord(ctx, actor, "delete", Kind::kEnvironment, e.id, e.revision, e.name,
+                        json(EnvironmentJson(e, default_environment_)), std::nullopt);
   });
 }
 
@@ -246,7 +217,7 @@ Result<nlohmann::ordered_json> ResourceService::Diff(const std::string& to, cons
     const json a = StateOf(from_states, p.id);
     const json b = StateOf(to_states, p.id);
     nlohmann::ordered_json fields = nlohmann::ordered_json::object();
-    for (const char* key : kStateFields) {
+    for (const char* key : jobs::kParameterStateFields) {
       if (a[key] != b[key]) fields[key] = {{"from", a[key]}, {"to", b[key]}};
     }
     if (fields.empty()) continue;
@@ -327,7 +298,7 @@ Result<nlohmann::ordered_json> ResourceService::Promote(const std::string& to, c
     for (std::size_t i = 0; i < ids.size(); ++i) {
       AURORA_TRY(definition, store::GetResource(ctx.tx, Kind::kParameter, ids[i]));
       if (!definition) return Error{ErrorCode::kInternal, "parameter " + std::to_string(ids[i]) + " vanished"};
-      AURORA_TRY(before, ParameterJson(ctx.tx, *definition, *to_env, ctx.environments));
+      AURORA_TRY(before, LoadParameterJson(ctx.tx, *definition, *to_env, ctx.environments));
       store::Resource updated = *definition;
       updated.version = definition->version + 1;  // a parameter's version counts every environment's changes
       updated.updated_at = ctx.now;
@@ -335,7 +306,7 @@ Result<nlohmann::ordered_json> ResourceService::Promote(const std::string& to, c
       if (!written) return Error{ErrorCode::kConflict, "concurrent update: retry the promote"};
       AURORA_CHECK(store::PutParameterState(ctx.tx, ids[i], to_env->id, states[i]));
       AURORA_CHECK(SetParameterReferences(ctx.tx, ids[i]));
-      AURORA_TRY(after, ParameterJson(ctx.tx, updated, *to_env, ctx.environments));
+      AURORA_TRY(after, LoadParameterJson(ctx.tx, updated, *to_env, ctx.environments));
       AURORA_CHECK(RecordChange(ctx, actor, "promote", Kind::kParameter, ids[i], to_env, json(before), json(after)));
     }
     AURORA_CHECK(ValidateConfig(ctx, Kind::kParameter, 0, to_env, to_env->name));

@@ -39,16 +39,21 @@ nlohmann::ordered_json KeyJson(const store::ApiKeyRecord& k) {
 }
 
 Result<void> Audit(store::Transaction& tx, std::int64_t now, const std::string& actor, const std::string& action,
-                   std::int64_t id, std::optional<nlohmann::json> before, std::optional<nlohmann::json> after) {
-  // Key changes are audited but do not move the configuration revision: SDKs see no change.
-  AURORA_TRY(revision, store::CurrentRevision(tx));
+                   const store::ApiKeyRecord& key, std::optional<nlohmann::json> before,
+                   std::optional<nlohmann::json> after) {
+  // Key changes are audited but do not move any revision: SDKs see no change. An sdk key's record
+  // names its environment at that environment's current revision; an admin key's has neither.
   store::AuditRecord a;
+  if (key.environment) {
+    AURORA_TRY(env, store::GetEnvironment(tx, *key.environment));
+    a.environment = key.environment;
+    a.revision = env ? env->revision : 0;
+  }
   a.at = now;
   a.actor = actor;
   a.action = action;
   a.kind = store::Kind::kApiKey;
-  a.resource_id = id;
-  a.revision = revision.revision;
+  a.resource_id = key.id;
   a.before = std::move(before);
   a.after = std::move(after);
   return store::AppendAudit(tx, a);
@@ -166,7 +171,7 @@ Result<CreatedKey> InsertKey(store::Transaction& tx, const std::string& raw_name
   AURORA_TRY(id, store::InsertApiKey(tx, record));
   k.id = id;
   record.id = id;
-  AURORA_CHECK(Audit(tx, now, actor, "create", id, std::nullopt, nlohmann::json(KeyJson(record))));
+  AURORA_CHECK(Audit(tx, now, actor, "create", record, std::nullopt, nlohmann::json(KeyJson(record))));
   return k;
 }
 }  // namespace
@@ -206,7 +211,8 @@ Result<void> KeyService::Revoke(std::int64_t id, const std::string& actor) {
     if (!before->revoked_at) {
       AURORA_CHECK(store::RevokeApiKey(*tx, id, now));
       AURORA_TRY(after, store::GetApiKey(*tx, id));
-      AURORA_CHECK(Audit(*tx, now, actor, "revoke", id, nlohmann::json(KeyJson(*before)), nlohmann::json(KeyJson(*after))));
+      AURORA_CHECK(Audit(*tx, now, actor, "revoke", *after, nlohmann::json(KeyJson(*before)),
+                         nlohmann::json(KeyJson(*after))));
     }
     AURORA_CHECK(tx->Commit());
   }

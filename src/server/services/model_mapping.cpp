@@ -14,6 +14,29 @@ nlohmann::ordered_json ResourceJson(const store::Resource& r) {
   return out;
 }
 
+nlohmann::ordered_json ParameterStateJson(const nlohmann::json& stored) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const char* key : jobs::kParameterStateFields) {
+    const auto it = stored.find(key);
+    out[key] = it == stored.end() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(*it);
+  }
+  return out;
+}
+
+nlohmann::ordered_json ParameterJson(const store::Resource& definition, const store::Environment& environment,
+                                     const std::vector<store::Environment>& all,
+                                     const std::map<std::int64_t, nlohmann::json>& states) {
+  const auto mine = states.find(environment.id);
+  nlohmann::ordered_json out = ResourceJson(
+      ParameterInEnvironment(definition, mine == states.end() ? nlohmann::json::object() : mine->second));
+  nlohmann::ordered_json summary = nlohmann::ordered_json::object();
+  for (const store::Environment& e : all) {
+    if (const auto s = states.find(e.id); s != states.end()) summary[e.name] = ParameterStateJson(s->second);
+  }
+  out["environments"] = std::move(summary);
+  return out;
+}
+
 Error MapSnapshotError(const Error& error, const StoredConfig& config, store::Kind kind, std::int64_t id) {
   static const std::regex kHead(R"(^(attributes|segments|parameters|experiments)\[(\d+)\]\.?(.*)$)");
   std::smatch m;

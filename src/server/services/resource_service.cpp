@@ -25,21 +25,7 @@ std::vector<const char*> ReadOnlyFields(Kind kind) {
   return fields;
 }
 
-constexpr const char* kStateFields[] = {"enabled", "defaultValue", "rules"};
-
 bool IsActive(const std::string& status) { return status == "scheduled" || status == "running" || status == "paused"; }
-
-// A parameter's normalized body split into its global definition and its per-environment state.
-std::pair<json, json> SplitParameter(const json& body) {
-  json definition = json::object();
-  json state = json::object();
-  for (const auto& [key, value] : body.items()) {
-    const bool is_state = std::find_if(std::begin(kStateFields), std::end(kStateFields),
-                                       [&](const char* f) { return key == f; }) != std::end(kStateFields);
-    (is_state ? state : definition)[key] = value;
-  }
-  return {definition, state};
-}
 
 // What a stored (canonical) parameter state refers to.
 void AddStateReferences(const json& state, store::References& refs) {
@@ -62,10 +48,13 @@ void AddStateReferences(const json& state, store::References& refs) {
 }
 
 const store::Environment* FindById(const std::vector<store::Environment>& all, std::int64_t id) {
-  for (const auto& e : all) {
-    if (e.id == id) return &e;
-  }
-  return nullptr;
+  const auto it = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.id == id; });
+  return it == all.end() ? nullptr : &*it;
+}
+
+const store::Environment* FindByName(const std::vector<store::Environment>& all, std::string_view name) {
+  const auto it = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == name; });
+  return it == all.end() ? nullptr : &*it;
 }
 
 Error NotFound(Kind kind, std::int64_t id) {
@@ -151,12 +140,7 @@ Result<std::int64_t> ParseCursor(const std::string& cursor) {
   return v;
 }
 
-const store::Environment* WriteContext::Find(std::string_view name) const {
-  for (const auto& e : environments) {
-    if (e.name == name) return &e;
-  }
-  return nullptr;
-}
+const store::Environment* WriteContext::Find(std::string_view name) const { return FindByName(environments, name); }
 
 std::int64_t WriteContext::Touch(std::int64_t environment_id) {
   touched.insert(environment_id);
@@ -217,30 +201,51 @@ Result<const store::Environment*> InContext(const WriteContext& ctx, const std::
 }
 }  // namespace
 
-Result<std::int64_t> ResourceService::RecordChange(WriteContext& ctx, const std::string& actor,
-                                                   const std::string& action, Kind kind, std::int64_t id,
-                                                   const store::Environment* environment, std::optional<json> before,
-                                                   std::optional<json> after) {
+Result<void> AppendRecord(WriteContext& ctx, const std::string& actor, const std::string& action, Kind kind,
+                          std::int64_t id, std::int64_t revision, std::optional<std::string> environment,
+                          std::optional<json> before, std::optional<json> after) {
   store::AuditRecord a;
   a.at = ctx.now;
   a.actor = actor;
   a.action = action;
   a.kind = kind;
   a.resource_id = id;
+  a.revision = revision;
+  a.environment = std::move(environment);
+  a.before = std::move(before);
+  a.after = std::move(after);
+  return store::AppendAudit(ctx.tx, a);
+}
+
+Result<std::int64_t> VersionOf(const json& body, std::optional<std::int64_t> if_match) {
+  std::optional<std::int64_t> version = if_match;
+  if (const auto it = body.find("version"); it != body.end()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1) return Invalid("version", "must be a positive integer");
+    if (version && *version != it->get<std::int64_t>()) return Invalid("version", "differs from the If-Match header");
+    version = it->get<std::int64_t>();
+  }
+  if (!version) return Invalid("version", "is required (in the body or as If-Match) for optimistic concurrency");
+  return *version;
+}
+
+Result<std::int64_t> ResourceService::RecordChange(WriteContext& ctx, const std::string& actor,
+                                                   const std::string& action, Kind kind, std::int64_t id,
+                                                   const store::Environment* environment, std::optional<json> before,
+                                                   std::optional<json> after) {
+  std::int64_t revision = 0;
   if (environment != nullptr) {
-    a.revision = ctx.Touch(environment->id);
-    a.environment = environment->name;
+    revision = ctx.Touch(environment->id);
   } else {
     // A global resource: every environment's snapshot changes; the record carries the default
     // environment's new revision.
     ctx.TouchAll();
     const store::Environment* d = ctx.Find(default_environment_);
-    a.revision = d ? d->revision + 1 : 0;
+    revision = d ? d->revision + 1 : 0;
   }
-  a.before = std::move(before);
-  a.after = std::move(after);
-  AURORA_CHECK(store::AppendAudit(ctx.tx, a));
-  return a.revision;
+  AURORA_CHECK(AppendRecord(ctx, actor, action, kind, id, revision,
+                            environment ? std::optional(environment->name) : std::nullopt, std::move(before),
+                            std::move(after)));
+  return revision;
 }
 
 Result<void> ResourceService::ValidateConfig(WriteContext& ctx, Kind kind, std::int64_t id,
@@ -260,24 +265,12 @@ Result<void> ResourceService::ValidateConfig(WriteContext& ctx, Kind kind, std::
   return {};
 }
 
-Result<nlohmann::ordered_json> ResourceService::ParameterJson(store::Transaction& tx, const store::Resource& definition,
-                                                              const store::Environment& environment,
-                                                              const std::vector<store::Environment>& all) {
+Result<nlohmann::ordered_json> ResourceService::LoadParameterJson(store::Transaction& tx,
+                                                                  const store::Resource& definition,
+                                                                  const store::Environment& environment,
+                                                                  const std::vector<store::Environment>& all) {
   AURORA_TRY(states, store::ParameterStatesInRange(tx, definition.id, definition.id));
-  const auto& mine = states[definition.id];
-  const auto it = mine.find(environment.id);
-  nlohmann::ordered_json out =
-      ResourceJson(ParameterInEnvironment(definition, it == mine.end() ? json::object() : it->second));
-  nlohmann::ordered_json summary = nlohmann::ordered_json::object();
-  for (const store::Environment& e : all) {
-    const auto s = mine.find(e.id);
-    if (s == mine.end()) continue;
-    nlohmann::ordered_json state;
-    for (const char* key : kStateFields) state[key] = s->second.contains(key) ? s->second[key] : json();
-    summary[e.name] = std::move(state);
-  }
-  out["environments"] = std::move(summary);
-  return out;
+  return ParameterJson(definition, environment, all, states[definition.id]);
 }
 
 nlohmann::ordered_json ResourceService::ExperimentJson(const store::Resource& e,
@@ -343,7 +336,7 @@ Result<nlohmann::ordered_json> ResourceService::Create(Kind kind, const json& bo
       }
       AURORA_CHECK(SetParameterReferences(tx, r.id));
       AURORA_CHECK(ValidateConfig(ctx, kind, r.id, nullptr, env->name));
-      AURORA_TRY(out, ParameterJson(tx, r, *env, ctx.environments));
+      AURORA_TRY(out, LoadParameterJson(tx, r, *env, ctx.environments));
       AURORA_CHECK(RecordChange(ctx, actor, "create", kind, r.id, nullptr, std::nullopt, json(out)));
       return out;
     }
@@ -364,11 +357,11 @@ Result<nlohmann::ordered_json> ResourceService::Get(Kind kind, std::int64_t id, 
   AURORA_TRY(tx, db_.Begin(false));
   AURORA_TRY(all, store::AllEnvironments(*tx));
   const std::string& wanted = environment.empty() ? default_environment_ : environment;
-  const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
-  if (env == all.end()) return UnknownEnvironment(wanted);
+  const store::Environment* env = FindByName(all, wanted);
+  if (env == nullptr) return UnknownEnvironment(wanted);
   AURORA_TRY(r, store::GetResource(*tx, kind, id));
   if (!r) return NotFound(kind, id);
-  if (kind == Kind::kParameter) return ParameterJson(*tx, *r, *env, all);
+  if (kind == Kind::kParameter) return LoadParameterJson(*tx, *r, *env, all);
   if (kind == Kind::kExperiment) return ExperimentJson(*r, all);
   return ResourceJson(*r);
 }
@@ -379,8 +372,8 @@ Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int lim
   AURORA_TRY(tx, db_.Begin(false));
   AURORA_TRY(all, store::AllEnvironments(*tx));
   const std::string& wanted = environment.empty() ? default_environment_ : environment;
-  const auto env = std::find_if(all.begin(), all.end(), [&](const auto& e) { return e.name == wanted; });
-  if (env == all.end()) return UnknownEnvironment(wanted);
+  const store::Environment* env = FindByName(all, wanted);
+  if (env == nullptr) return UnknownEnvironment(wanted);
   const std::optional<std::int64_t> only = kind == Kind::kExperiment ? std::optional(env->id) : std::nullopt;
   AURORA_TRY(rows, store::ListResources(*tx, kind, after, limit + 1, only));
   const std::size_t shown = std::min(rows.size(), static_cast<std::size_t>(limit));
@@ -393,19 +386,7 @@ Result<Page> ResourceService::List(Kind kind, const std::string& cursor, int lim
   for (std::size_t i = 0; i < shown; ++i) {
     const store::Resource& r = rows[i];
     if (kind == Kind::kParameter) {
-      const auto& mine = states[r.id];
-      const auto it = mine.find(env->id);
-      nlohmann::ordered_json out = ResourceJson(ParameterInEnvironment(r, it == mine.end() ? json::object() : it->second));
-      nlohmann::ordered_json summary = nlohmann::ordered_json::object();
-      for (const store::Environment& e : all) {
-        const auto s = mine.find(e.id);
-        if (s == mine.end()) continue;
-        nlohmann::ordered_json state;
-        for (const char* key : kStateFields) state[key] = s->second.contains(key) ? s->second[key] : json();
-        summary[e.name] = std::move(state);
-      }
-      out["environments"] = std::move(summary);
-      page.items.push_back(std::move(out));
+      page.items.push_back(ParameterJson(r, *env, all, states[r.id]));
     } else if (kind == Kind::kExperiment) {
       page.items.push_back(ExperimentJson(r, all));
     } else {
@@ -420,27 +401,21 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
                                                        std::optional<std::int64_t> if_match, bool patch,
                                                        const std::string& actor, const std::string& environment) {
   if (!body.is_object()) return Invalid("", "the body must be a JSON object");
-  std::optional<std::int64_t> version = if_match;
-  if (const auto it = body.find("version"); it != body.end()) {
-    if (!it->is_number_integer() || it->get<std::int64_t>() < 1) return Invalid("version", "must be a positive integer");
-    if (version && *version != it->get<std::int64_t>()) return Invalid("version", "differs from the If-Match header");
-    version = it->get<std::int64_t>();
-  }
-  if (!version) return Invalid("version", "is required (in the body or as If-Match) for optimistic concurrency");
+  AURORA_TRY(version, VersionOf(body, if_match));
   return Write([&](WriteContext& ctx) -> Result<nlohmann::ordered_json> {
     store::Transaction& tx = ctx.tx;
     AURORA_TRY(env, InContext(ctx, environment, default_environment_));
     AURORA_TRY(existing, store::GetResource(tx, kind, id));
     if (!existing) return NotFound(kind, id);
-    if (existing->version != *version) {
+    if (existing->version != version) {
       return Error{ErrorCode::kConflict, std::string(store::KindName(kind)) + " " + std::to_string(id) +
                                              " is at version " + std::to_string(existing->version) + ", not " +
-                                             std::to_string(*version) + ": reload and retry",
+                                             std::to_string(version) + ": reload and retry",
                    "version"};
     }
     nlohmann::ordered_json before;
     if (kind == Kind::kParameter) {
-      AURORA_TRY(p, ParameterJson(tx, *existing, *env, ctx.environments));
+      AURORA_TRY(p, LoadParameterJson(tx, *existing, *env, ctx.environments));
       before = std::move(p);
     } else if (kind == Kind::kExperiment) {
       before = ExperimentJson(*existing, ctx.environments);
@@ -507,7 +482,7 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
       AURORA_CHECK(store::PutParameterState(tx, id, env->id, state));
       AURORA_CHECK(SetParameterReferences(tx, id));
       AURORA_CHECK(ValidateConfig(ctx, kind, id, global ? nullptr : env, env->name));
-      AURORA_TRY(after, ParameterJson(tx, r, *env, ctx.environments));
+      AURORA_TRY(after, LoadParameterJson(tx, r, *env, ctx.environments));
       // Audited in the environment whose state was written; a change of the definition touches
       // every environment's revision as well.
       if (global) ctx.TouchAll();
@@ -542,7 +517,7 @@ Result<void> ResourceService::Delete(Kind kind, std::int64_t id, const std::stri
       const store::Environment* d = ctx.Find(default_environment_);
       if (d == nullptr && !ctx.environments.empty()) d = &ctx.environments.front();
       if (d != nullptr) {
-        AURORA_TRY(p, ParameterJson(tx, *existing, *d, ctx.environments));
+        AURORA_TRY(p, LoadParameterJson(tx, *existing, *d, ctx.environments));
         before = std::move(p);
       } else {
         before = ResourceJson(*existing);

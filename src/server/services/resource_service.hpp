@@ -124,9 +124,9 @@ class ResourceService {
   Result<void> Transition(WriteContext& ctx, store::Resource& e, const std::string& action,
                           const std::string& audit_action, const std::string& actor, bool record = true);
   /// A parameter as `environment` sees it, with the read-only `environments` summary.
-  Result<nlohmann::ordered_json> ParameterJson(store::Transaction& tx, const store::Resource& definition,
-                                               const store::Environment& environment,
-                                               const std::vector<store::Environment>& all);
+  Result<nlohmann::ordered_json> LoadParameterJson(store::Transaction& tx, const store::Resource& definition,
+                                                   const store::Environment& environment,
+                                                   const std::vector<store::Environment>& all);
   nlohmann::ordered_json ExperimentJson(const store::Resource& e, const std::vector<store::Environment>& all);
   Result<nlohmann::ordered_json> PromotePlan(store::Transaction& tx, const store::Environment& to,
                                              const nlohmann::json& body, std::vector<std::int64_t>* ids,
@@ -165,6 +165,15 @@ auto ResourceService::Write(F&& body) -> decltype(body(std::declval<WriteContext
 
 /// Parses a list cursor ("" = from the start); kInvalidArgument naming `cursor` otherwise.
 Result<std::int64_t> ParseCursor(const std::string& cursor);
+
+/// Appends an audit record of a change in `ctx` at `revision` (no revision is raised here).
+Result<void> AppendRecord(WriteContext& ctx, const std::string& actor, const std::string& action, store::Kind kind,
+                          std::int64_t id, std::int64_t revision, std::optional<std::string> environment,
+                          std::optional<nlohmann::json> before, std::optional<nlohmann::json> after);
+
+/// The version a PUT or PATCH must match: `version` in the body or `If-Match` (equal when both);
+/// kInvalidArgument naming `version` when neither is there or they differ.
+Result<std::int64_t> VersionOf(const nlohmann::json& body, std::optional<std::int64_t> if_match);
 
 /// Sets a parameter's reference rows to those of its states in every environment.
 Result<void> SetParameterReferences(store::Transaction& tx, std::int64_t parameter_id);
