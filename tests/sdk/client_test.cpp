@@ -381,6 +381,8 @@ TEST_F(ClientTest, ACacheThatCannotBeReadOrWrittenIsLoggedOnceAndIgnored) {
   ASSERT_TRUE(client->Start().ready);
   transport_->ServeSnapshot(SnapshotJson(2), 2);
   ASSERT_TRUE(WaitUntil([&] { return client->Status().revision == 2; }));
+  // The revision is installed before it is persisted: wait for the second write attempt.
+  ASSERT_TRUE(WaitUntil([&] { return logs_.Count("cannot write the snapshot cache") >= 2; }));
   EXPECT_EQ(client->Status().error.kind(), ErrorKind::kNone);
   EXPECT_EQ(logs_.Count("ignoring the snapshot cache", LogLevel::kWarn), 1);
   EXPECT_EQ(logs_.Count("cannot write the snapshot cache", LogLevel::kWarn), 1);
