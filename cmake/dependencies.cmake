@@ -12,6 +12,7 @@ find_package(OpenSSL 3 REQUIRED)                                 # OpenSSL::Cryp
 find_package(ZLIB REQUIRED)                                      # ZLIB::ZLIB (gzip of snapshots)
 find_package(CURL 7.88 REQUIRED)                                 # CURL::libcurl (SDK sync)
 pkg_check_modules(LMDB REQUIRED IMPORTED_TARGET lmdb)            # PkgConfig::LMDB (SDK cache)
+pkg_check_modules(ARGON2 REQUIRED IMPORTED_TARGET libargon2)     # PkgConfig::ARGON2 (password hashes)
 
 if(AURORA_BUILD_TESTS)
   find_package(GTest 1.12 REQUIRED CONFIG)

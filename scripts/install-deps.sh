@@ -9,7 +9,7 @@ packages=(
   libpqxx-dev libpq-dev postgresql-15
   libsqlite3-dev sqlite3 liblmdb-dev
   libyaml-cpp-dev nlohmann-json3-dev libre2-dev
-  libcurl4-openssl-dev
+  libcurl4-openssl-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   wrk nodejs npm curl

@@ -14,6 +14,8 @@ constexpr const char* kUsage =
     "  migrate up|down|down-all|version|create NAME   manage the database schema\n"
     "  server [--config FILE]   run aurora-server\n"
     "  keys list | create NAME admin|sdk | revoke ID   manage API keys on the database directly\n"
+    "  users list | create EMAIL ROLE | disable EMAIL | enable EMAIL | reset-password EMAIL\n"
+    "         manage user accounts on the database directly (passwords are read from stdin)\n"
     "  stats --cases FILE   run experiment statistics cases (aurora stats --help)\n";
 
 }  // namespace
@@ -31,8 +33,8 @@ int main(int argc, char** argv) {
     if (command == "migrate") return aurora::cli::RunMigrate(args);
     if (command == "server") return aurora::cli::RunServer(args, argv[0]);
     if (command == "stats") return aurora::cli::RunStats(args);
-    if (command == "keys") {
-      std::vector<std::string> with_command = {"keys"};
+    if (command == "keys" || command == "users") {
+      std::vector<std::string> with_command = {command};
       with_command.insert(with_command.end(), args.begin(), args.end());
       return aurora::cli::RunServer(with_command, argv[0]);
     }

@@ -1,6 +1,10 @@
 #include "server/app.hpp"
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,6 +20,7 @@
 #include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
+#include "server/services/user_service.hpp"
 #include "store/database.hpp"
 #include "store/environments.hpp"
 #include "store/migrations.hpp"
@@ -27,8 +32,114 @@ namespace {
 constexpr const char* kUsage =
     "usage: aurora-server [--config FILE]\n"
     "       aurora-server keys list | create NAME admin|sdk [--environment ENV] | revoke ID [--config FILE]\n"
+    "       aurora-server users list | create EMAIL ROLE [--name NAME] | disable EMAIL | enable EMAIL |\n"
+    "                           reset-password EMAIL [--config FILE]\n"
     "Serves the Aurora API. Without --config, ./config.yaml is read when it exists; every key\n"
     "can be overridden by environment variables (SERVICE_PORT, DATABASE_DRIVER, ...).\n";
+
+// The migrated database, for the administration commands; nullptr (after a message) on failure.
+std::unique_ptr<store::Database> OpenForCommand(const Config& config, const std::string& who) {
+  Result<std::unique_ptr<store::Database>> db =
+      config.database.driver == DatabaseDriver::kSqlite ? store::OpenSqlite(config.database.path)
+                                                         : store::OpenPostgres(config.PostgresDsn(), 2);
+  if (!db) {
+    std::cerr << who << ": " << db.error().message << "\n";
+    return nullptr;
+  }
+  store::Migrator migrator(**db);
+  if (auto up = migrator.Up(); !up) {
+    std::cerr << who << ": " << up.error().message << "\n";
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
+// One line of stdin; on a terminal, prompted for with echo off.
+std::string ReadSecretLine(const std::string& prompt) {
+  const bool tty = isatty(STDIN_FILENO) == 1;
+  termios saved{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &saved);
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// `aurora-server users ...`: user administration straight on the database, for the first admin
+// on a headless machine and for recovery (a forgotten password, no admin left). `aurora users`
+// runs this.
+int RunUsers(std::vector<std::string> args, const Config& config) {
+  constexpr const char* kUsersUsage =
+      "usage: aurora users list | create EMAIL viewer|editor|admin [--name NAME] | disable EMAIL | enable EMAIL |\n"
+      "                    reset-password EMAIL [--config FILE]\n"
+      "create and reset-password read the password (at least 10 characters) from stdin.\n";
+  std::string name;
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--name") {
+      name = args[i + 1];
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+      break;
+    }
+  }
+  auto db = OpenForCommand(config, "aurora users");
+  if (!db) return 2;
+  SystemClock clock;
+  UserService users(*db, clock);
+  const std::string actor = "cli";
+  const auto fail = [](const Error& e) {
+    std::cerr << "aurora users: " << e.ToString() << "\n";
+    return 1;
+  };
+  if (args.size() == 1 && args[0] == "list") {
+    std::string cursor;
+    do {
+      auto page = users.List(cursor, 1000);
+      if (!page) return fail(page.error());
+      for (const auto& u : page->items) {
+        std::cout << u["id"] << "\t" << u["role"].get<std::string>() << "\t"
+                  << (u["disabled"].get<bool>() ? "disabled" : "active") << "\t" << u["email"].get<std::string>()
+                  << "\t" << u["name"].get<std::string>() << "\n";
+      }
+      cursor = page->next_cursor.value_or("");
+    } while (!cursor.empty());
+    return 0;
+  }
+  if (args.size() == 3 && args[0] == "create") {
+    const std::string password = ReadSecretLine("Password for " + args[1] + ": ");
+    auto created = users.Create({{"email", args[1]}, {"name", name}, {"role", args[2]}, {"password", password}}, actor);
+    if (!created) return fail(created.error());
+    std::cout << "created user " << (*created)["id"] << " " << (*created)["email"].get<std::string>() << " ("
+              << args[2] << ")\n";
+    return 0;
+  }
+  if (args.size() == 2 && (args[0] == "disable" || args[0] == "enable" || args[0] == "reset-password")) {
+    auto user = users.GetByEmail(args[1]);
+    if (!user) return fail(user.error());
+    nlohmann::json change;
+    if (args[0] == "reset-password") {
+      change["password"] = ReadSecretLine("New password for " + args[1] + ": ");
+    } else {
+      change["disabled"] = args[0] == "disable";
+    }
+    auto updated = users.Update((*user)["id"].get<std::int64_t>(), change, std::nullopt, actor);
+    if (!updated) return fail(updated.error());
+    std::cout << (args[0] == "reset-password" ? "password reset for " : args[0] + "d ") << args[1]
+              << (args[0] == "enable" ? "" : "; their sessions are signed out") << "\n";
+    return 0;
+  }
+  std::cerr << kUsersUsage;
+  return 64;
+}
 
 // `aurora-server keys list|create NAME admin|sdk|revoke ID`: key administration straight on
 // the database, for recovery when no admin key is at hand. `aurora keys` runs this.
@@ -43,20 +154,10 @@ int RunKeys(std::vector<std::string> args, const Config& config) {
       break;
     }
   }
-  Result<std::unique_ptr<store::Database>> db =
-      config.database.driver == DatabaseDriver::kSqlite ? store::OpenSqlite(config.database.path)
-                                                         : store::OpenPostgres(config.PostgresDsn(), 2);
-  if (!db) {
-    std::cerr << "aurora keys: " << db.error().message << "\n";
-    return 2;
-  }
-  store::Migrator migrator(**db);
-  if (auto up = migrator.Up(); !up) {
-    std::cerr << "aurora keys: " << up.error().message << "\n";
-    return 2;
-  }
+  auto db = OpenForCommand(config, "aurora keys");
+  if (!db) return 2;
   SystemClock clock;
-  KeyService keys(**db, clock, config.environments.default_environment);
+  KeyService keys(*db, clock, config.environments.default_environment);
   const std::string actor = "cli";
   if (args.size() == 1 && args[0] == "list") {
     auto list = keys.List();
@@ -109,7 +210,8 @@ int RunServer(const std::vector<std::string>& all_args) {
   std::string config_path;
   std::vector<std::string> args = all_args;
   std::vector<std::string> keys_args;
-  const bool keys_command = !args.empty() && args[0] == "keys";
+  const bool keys_command = !args.empty() && (args[0] == "keys" || args[0] == "users");
+  const bool users_command = keys_command && args[0] == "users";
   if (keys_command) {
     // Everything but --config belongs to the keys command.
     for (std::size_t i = 1; i < args.size(); ++i) {
@@ -139,6 +241,7 @@ int RunServer(const std::vector<std::string>& all_args) {
     std::cerr << "aurora-server: " << config.error().ToString() << "\n";
     return 2;
   }
+  if (users_command) return RunUsers(keys_args, *config);
   if (keys_command) return RunKeys(keys_args, *config);
   Logger log(config->logging.level, config->logging.format);
 
@@ -172,6 +275,7 @@ int RunServer(const std::vector<std::string>& all_args) {
   }
 
   SystemClock clock;
+  std::string setup_token;  // printed once listening, when no user exists yet
   KeyService keys(**db, clock, default_environment);
   if (auto started = keys.Start(); !started) {
     log.Error("cannot load API keys", {{"error", started.error().message}});
@@ -189,6 +293,20 @@ int RunServer(const std::vector<std::string>& all_args) {
       std::cout << std::flush;
       log.Info("created the first API keys (admin and sdk); their secrets were printed on stdout");
     }
+  }
+  SessionPolicy session_policy;
+  session_policy.idle = std::chrono::duration_cast<std::chrono::seconds>(config->auth.session_idle);
+  session_policy.absolute = std::chrono::duration_cast<std::chrono::seconds>(config->auth.session_lifetime);
+  session_policy.max_failures = config->auth.login_failure_limit;
+  session_policy.failure_window = std::chrono::duration_cast<std::chrono::seconds>(config->auth.login_failure_window);
+  UserService users(**db, clock, session_policy);
+  if (config->auth.enabled) {
+    auto token = users.IssueSetupTokenIfNoUser();
+    if (!token) {
+      log.Error("cannot create the setup token", {{"error", token.error().message}});
+      return 2;
+    }
+    setup_token = token->value_or("");
   } else {
     log.Warn("AUTHENTICATION IS DISABLED (auth.enabled: false): anyone who can reach this server can read "
              "and change every flag. Use this only for local development.");
@@ -251,7 +369,7 @@ int RunServer(const std::vector<std::string>& all_args) {
     if (listener) revision_listener = std::move(*listener);
   }
 
-  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, streams,
+  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, streams, users,
                           config->auth.enabled, migrator.Latest()};
   api::RegisterRoutes(router, context);
 
@@ -266,7 +384,9 @@ int RunServer(const std::vector<std::string>& all_args) {
   options.idle_timeout = config->http.idle_timeout;
   options.log = [&](std::string_view line) { log.Warn(line); };
   // In-memory answers run on the I/O thread; anything touching the database goes to workers.
-  options.run_inline = [](const http::Request& req) {
+  options.run_inline = [&](const http::Request& req) {
+    // A session cookie is checked against the database: such requests go to the workers.
+    if (config->auth.enabled && !api::PresentedKey(req) && api::SessionToken(req)) return false;
     return req.path == "/api/v1/sdk/config" || req.path == "/api/v1/evaluate" || req.path == "/healthz" ||
            req.path == "/api/v1/sdk/metadata" || req.path == "/api/v1/sdk/parameters" ||
            req.path == "/api/v1/sdk/experiments" || req.path == "/metrics" || req.path == "/api/v1/sdk/stream" ||
@@ -294,9 +414,13 @@ int RunServer(const std::vector<std::string>& all_args) {
 
   const auto& cors = config->auth.cors_origins;
   const bool auth_enabled = config->auth.enabled;
-  http::HttpServer server(options, [&](const http::Request& req) {
+  std::string public_origin = config->server.public_url;
+  std::transform(public_origin.begin(), public_origin.end(), public_origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const api::Gate gate{keys, users, resources, router, auth_enabled, public_origin};
+  http::HttpServer server(options, [&](http::Request& req) {
     if (auto preflight = api::Preflight(req, cors)) return std::move(*preflight);
-    std::optional<http::Response> refused = auth_enabled ? api::Authorize(req, keys) : std::nullopt;
+    std::optional<http::Response> refused = api::Admit(req, gate);
     http::Response response = refused ? std::move(*refused) : router.Dispatch(req);
     api::ApplyCors(req, cors, response);
     return response;
@@ -312,6 +436,14 @@ int RunServer(const std::vector<std::string>& all_args) {
             {"revision", std::to_string(bundle ? bundle->revision : 0)}});
   // Test harnesses read the bound port from this line (SERVICE_PORT=0 picks a free one).
   std::cout << "listening on port " << server.port() << std::endl;
+  if (!setup_token.empty()) {
+    const std::string base = config->server.public_url.empty()
+                                 ? "http://localhost:" + std::to_string(server.port())
+                                 : config->server.public_url;
+    std::cout << "No user exists yet. Create the first admin within 24 hours at:\n  " << base
+              << "/setup?token=" << setup_token << "\n(or run: aurora users create EMAIL admin)" << std::endl;
+    log.Info("no user exists yet: the one-time setup URL was printed on stdout");
+  }
 
   int received = 0;
   sigwait(&signals, &received);

@@ -16,6 +16,7 @@ std::string Columns(Kind kind) {
       return "id, name, body, version, created_at, updated_at, uuid, status, start_date, end_date, environment_id";
     case Kind::kApiKey:
     case Kind::kEnvironment:
+    case Kind::kUser:
       break;
   }
   return "id, name, body, version, created_at, updated_at";
@@ -73,6 +74,7 @@ const char* KindName(Kind kind) {
     case Kind::kExperiment: return "experiment";
     case Kind::kApiKey: return "key";
     case Kind::kEnvironment: return "environment";
+    case Kind::kUser: return "user";
   }
   return "?";
 }
@@ -85,13 +87,14 @@ const char* KindPlural(Kind kind) {
     case Kind::kExperiment: return "experiments";
     case Kind::kApiKey: return "api_keys";
     case Kind::kEnvironment: return "environments";
+    case Kind::kUser: return "users";
   }
   return "?";
 }
 
 std::optional<Kind> ParseKind(std::string_view s) {
   for (Kind k : {Kind::kAttribute, Kind::kSegment, Kind::kParameter, Kind::kExperiment, Kind::kApiKey,
-                 Kind::kEnvironment}) {
+                 Kind::kEnvironment, Kind::kUser}) {
     if (s == KindName(k) || s == KindPlural(k)) return k;
   }
   return std::nullopt;
@@ -147,6 +150,7 @@ Result<void> InsertResource(Transaction& tx, Kind kind, Resource& r) {
       break;
     case Kind::kApiKey:
     case Kind::kEnvironment:
+    case Kind::kUser:
       return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!rows) return std::move(rows).error();
@@ -180,6 +184,7 @@ Result<bool> UpdateResource(Transaction& tx, Kind kind, const Resource& r, std::
       break;
     case Kind::kApiKey:
     case Kind::kEnvironment:
+    case Kind::kUser:
       return Error{ErrorCode::kInternal, "API keys are written through store/keys.hpp"};
   }
   if (!n) return std::move(n).error();
@@ -259,6 +264,7 @@ Result<std::vector<Referrer>> Referrers(Transaction& tx, Kind kind, std::int64_t
     case Kind::kExperiment:
     case Kind::kApiKey:
     case Kind::kEnvironment:
+    case Kind::kUser:
       return std::vector<Referrer>{};
   }
   auto rows = tx.Query(sql, {Param(id)});
@@ -291,25 +297,21 @@ Result<void> AppendAudit(Transaction& tx, const AuditRecord& a) {
   return {};
 }
 
-Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> kind,
-                                           std::optional<std::int64_t> resource_id, std::int64_t after_id,
-                                           int limit, const std::optional<std::string>& environment) {
+Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& q, std::int64_t after_id, int limit) {
   std::string sql =
       "SELECT id, at, actor, action, resource_kind, resource_id, revision, before_body, after_body, environment "
       "FROM audit_log WHERE id > $1";
   std::vector<SqlParam> params = {Param(after_id)};
-  if (kind) {
-    params.push_back(Param(KindName(*kind)));
-    sql += " AND resource_kind = $" + std::to_string(params.size());
-  }
-  if (resource_id) {
-    params.push_back(Param(*resource_id));
-    sql += " AND resource_id = $" + std::to_string(params.size());
-  }
-  if (environment) {
-    params.push_back(Param(*environment));
-    sql += " AND environment = $" + std::to_string(params.size());
-  }
+  const auto where = [&](const char* condition, SqlParam value) {
+    params.push_back(std::move(value));
+    sql += std::string(" AND ") + condition + " $" + std::to_string(params.size());
+  };
+  if (q.kind) where("resource_kind =", Param(KindName(*q.kind)));
+  if (q.resource_id) where("resource_id =", Param(*q.resource_id));
+  if (q.environment) where("environment =", Param(*q.environment));
+  if (q.actor) where("actor =", Param(*q.actor));
+  if (q.since) where("at >=", Param(*q.since));
+  if (q.until) where("at <", Param(*q.until));
   params.push_back(Param(std::int64_t{limit}));
   sql += " ORDER BY id LIMIT $" + std::to_string(params.size());
   auto rows = tx.Query(sql, params);

@@ -16,9 +16,9 @@
 
 namespace aurora::store {
 
-/// The four resource kinds, and kApiKey and kEnvironment, which appear only in the audit log.
-enum class Kind { kAttribute, kSegment, kParameter, kExperiment, kApiKey, kEnvironment };
-/// "attribute", "segment", "parameter", "experiment", "key".
+/// The four resource kinds, and kApiKey, kEnvironment and kUser, which appear only in the audit log.
+enum class Kind { kAttribute, kSegment, kParameter, kExperiment, kApiKey, kEnvironment, kUser };
+/// "attribute", "segment", "parameter", "experiment", "key", "environment", "user".
 const char* KindName(Kind kind);
 /// "attributes", ... (also the table name).
 const char* KindPlural(Kind kind);
@@ -97,11 +97,17 @@ struct AuditRecord {
   std::optional<std::string> environment;  // the environment changed; none for global resources
 };
 Result<void> AppendAudit(Transaction& tx, const AuditRecord& record);
-/// Audit records with id > after_id (ascending), optionally of one kind, resource id and
-/// environment.
-Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, std::optional<Kind> kind,
-                                           std::optional<std::int64_t> resource_id, std::int64_t after_id,
-                                           int limit, const std::optional<std::string>& environment = std::nullopt);
+/// What the audit list filters by; every part optional.
+struct AuditQuery {
+  std::optional<Kind> kind;
+  std::optional<std::int64_t> resource_id;
+  std::optional<std::string> environment;
+  std::optional<std::string> actor;   // exactly, e.g. "user:ada@example.com"
+  std::optional<std::int64_t> since;  // at >= since (microseconds since the epoch)
+  std::optional<std::int64_t> until;  // at < until
+};
+/// Audit records with id > after_id (ascending) that match `query`.
+Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& query, std::int64_t after_id, int limit);
 
 std::optional<Kind> ParseKind(std::string_view singular);
 

@@ -22,8 +22,17 @@
 
 namespace aurora::testing {
 
-int ConnectLoopback(std::uint16_t port) {
+int ConnectLoopback(std::uint16_t port, const std::string& source) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (!source.empty()) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source.c_str(), &from.sin_addr) != 1 ||
+        bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -87,8 +96,14 @@ std::atomic<int> g_counter{0};
 
 HttpResult Http(std::uint16_t port, const std::string& method, const std::string& target, const std::string& body,
                 const std::vector<std::pair<std::string, std::string>>& headers, std::chrono::milliseconds timeout) {
+  return HttpFrom("", port, method, target, body, headers, timeout);
+}
+
+HttpResult HttpFrom(const std::string& source, std::uint16_t port, const std::string& method, const std::string& target,
+                    const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
+                    std::chrono::milliseconds timeout) {
   HttpResult r;
-  const int fd = ConnectLoopback(port);
+  const int fd = ConnectLoopback(port, source);
   if (fd < 0) return r;
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   bool has_type = false;

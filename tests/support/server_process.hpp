@@ -31,6 +31,11 @@ HttpResult Http(std::uint16_t port, const std::string& method, const std::string
                 const std::vector<std::pair<std::string, std::string>>& headers = {},
                 std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+/// The same from a given loopback source address (e.g. "127.0.0.2"), as another client would.
+HttpResult HttpFrom(const std::string& source, std::uint16_t port, const std::string& method, const std::string& target,
+                    const std::string& body = "", const std::vector<std::pair<std::string, std::string>>& headers = {},
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 /// Sends raw bytes and returns whatever comes back until the server closes or `timeout`.
 std::string RawExchange(std::uint16_t port, const std::string& bytes,
                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
@@ -90,8 +95,8 @@ class ServerProcess {
   std::string log_path_;
 };
 
-/// A TCP connection to 127.0.0.1:`port`; the socket, or -1 when refused.
-int ConnectLoopback(std::uint16_t port);
+/// A TCP connection to 127.0.0.1:`port`, from `source` when given; the socket, or -1 when refused.
+int ConnectLoopback(std::uint16_t port, const std::string& source = "");
 
 /// A free TCP port on 127.0.0.1 (bound then released).
 std::uint16_t FreePort();

@@ -10,6 +10,7 @@
 #include "jobs/job_queue.hpp"
 #include "server/api/auth.hpp"
 #include "server/api/error_mapping.hpp"
+#include "server/api/handler_support.hpp"
 #include "server/api/ofrep.hpp"
 #include "server/services/body.hpp"
 #include "server/services/try.hpp"
@@ -24,64 +25,6 @@ using http::Response;
 using nlohmann::json;
 using store::Kind;
 
-
-Response JsonResponse(int status, const nlohmann::ordered_json& body) {
-  return Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-// Runs a handler body that returns Result<Response>; errors go through the error mapping.
-template <class F>
-Response Handle(F&& f) {
-  Result<Response> r = f();
-  if (!r) return ErrorResponse(r.error());
-  return std::move(*r);
-}
-
-Result<json> ParseBody(const Request& req, bool allow_empty) {
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    if (allow_empty) return json::object();
-    return Error{ErrorCode::kInvalidArgument, "a JSON body is required"};
-  }
-  auto doc = engine::ParseJson(req.body);
-  if (!doc) return Error{ErrorCode::kInvalidArgument, doc.error().message};
-  return std::move(*doc);
-}
-
-Result<std::int64_t> PathId(const PathParams& params) {
-  const std::string_view text = params.Get("id");
-  std::int64_t id = 0;
-  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
-    return Error{ErrorCode::kInvalidArgument, "the id in the path must be a positive integer", "id"};
-  }
-  return id;
-}
-
-Result<int> Limit(const Request& req) {
-  const auto text = req.Query("limit");
-  if (!text) return 100;
-  int limit = 0;
-  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-  if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
-    return Error{ErrorCode::kInvalidArgument, "must be an integer between 1 and 1000", "limit"};
-  }
-  return limit;
-}
-
-// If-Match: "3", W/"3" or 3.
-Result<std::optional<std::int64_t>> IfMatch(const Request& req) {
-  auto header = req.Header("If-Match");
-  if (!header) return std::optional<std::int64_t>();
-  std::string_view v = *header;
-  if (v.starts_with("W/")) v.remove_prefix(2);
-  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  std::int64_t version = 0;
-  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
-  if (ec != std::errc() || p != v.data() + v.size() || version < 1) {
-    return Error{ErrorCode::kInvalidArgument, "If-Match must hold a resource version such as \"3\"", "version"};
-  }
-  return std::optional<std::int64_t>(version);
-}
 
 // Weak comparison of an If-None-Match list against a strong ETag.
 bool NoneMatch(const Request& req, const std::string& etag) {
@@ -145,7 +88,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   router.Add("POST", base, [&ctx, kind, base](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
-      AURORA_TRY(created, ctx.resources.Create(kind, body, ActorOf(req, ctx.keys, ctx.auth_enabled),
+      AURORA_TRY(created, ctx.resources.Create(kind, body, req.actor,
                                                EnvironmentParam(req)));
       Response r = WithEtag(JsonResponse(201, created), created);
       r.SetHeader("Location", base + "/" + std::to_string(created["id"].get<std::int64_t>()));
@@ -167,7 +110,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
         AURORA_TRY(body, ParseBody(req, false));
         AURORA_TRY(if_match, IfMatch(req));
         AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch,
-                                                 ActorOf(req, ctx.keys, ctx.auth_enabled), EnvironmentParam(req)));
+                                                 req.actor, EnvironmentParam(req)));
         return WithEtag(JsonResponse(200, updated), updated);
       });
     });
@@ -176,7 +119,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
       if (const std::string env = EnvironmentParam(req); !env.empty()) AURORA_CHECK(ctx.resources.FindEnvironment(env));
-      AURORA_CHECK(ctx.resources.Delete(kind, id, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      AURORA_CHECK(ctx.resources.Delete(kind, id, req.actor));
       Response r;
       r.status = 204;
       return r;
@@ -227,8 +170,59 @@ Result<Response> Evaluate(ApiContext& ctx, const Request& req) {
 
 }  // namespace
 
+Response JsonResponse(int status, const nlohmann::ordered_json& body) {
+  return Response::Json(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+
+Result<json> ParseBody(const Request& req, bool allow_empty) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (allow_empty) return json::object();
+    return Error{ErrorCode::kInvalidArgument, "a JSON body is required"};
+  }
+  auto doc = engine::ParseJson(req.body);
+  if (!doc) return Error{ErrorCode::kInvalidArgument, doc.error().message};
+  return std::move(*doc);
+}
+
+Result<std::int64_t> PathId(const PathParams& params) {
+  const std::string_view text = params.Get("id");
+  std::int64_t id = 0;
+  const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+    return Error{ErrorCode::kInvalidArgument, "the id in the path must be a positive integer", "id"};
+  }
+  return id;
+}
+
+Result<int> Limit(const Request& req) {
+  const auto text = req.Query("limit");
+  if (!text) return 100;
+  int limit = 0;
+  const auto [p, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+  if (ec != std::errc() || p != text->data() + text->size() || limit < 1 || limit > 1000) {
+    return Error{ErrorCode::kInvalidArgument, "must be an integer between 1 and 1000", "limit"};
+  }
+  return limit;
+}
+
+// If-Match: "3", W/"3" or 3.
+Result<std::optional<std::int64_t>> IfMatch(const Request& req) {
+  auto header = req.Header("If-Match");
+  if (!header) return std::optional<std::int64_t>();
+  std::string_view v = *header;
+  if (v.starts_with("W/")) v.remove_prefix(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  std::int64_t version = 0;
+  const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+  if (ec != std::errc() || p != v.data() + v.size() || version < 1) {
+    return Error{ErrorCode::kInvalidArgument, "If-Match must hold a resource version such as \"3\"", "version"};
+  }
+  return std::optional<std::int64_t>(version);
+}
+
 Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const http::Request& req) {
-  const std::string env = RequestEnvironment(req, ctx.keys, ctx.auth_enabled);
+  const std::string env = RequestEnvironment(req);
   auto bundle = env.empty() ? ctx.snapshots.Current() : ctx.snapshots.Current(env);
   if (bundle) return bundle;
   if (!env.empty() && env != ctx.snapshots.default_environment()) {
@@ -248,7 +242,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
                    AURORA_TRY(id, PathId(params));
                    AURORA_TRY(body, ParseBody(req, true));
                    if (!body.is_object() || !body.empty()) return Invalid("", "this action takes no body");
-                   AURORA_TRY(e, ctx.resources.Act(id, action, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+                   AURORA_TRY(e, ctx.resources.Act(id, action, req.actor));
                    return WithEtag(JsonResponse(200, e), e);
                  });
                });
@@ -259,7 +253,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       std::optional<Kind> kind;
       if (auto resource = req.Query("resource"); resource && !resource->empty()) {
         kind = store::ParseKind(*resource);
-        if (!kind) return Invalid("resource", "must be attribute, segment, parameter, experiment, environment or key");
+        if (!kind) return Invalid("resource", "must be attribute, segment, parameter, experiment, environment, key or user");
       }
       std::optional<std::int64_t> id;
       if (auto text = req.Query("id"); text && !text->empty()) {
@@ -268,10 +262,20 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         if (ec != std::errc() || p != text->data() + text->size() || v <= 0) return Invalid("id", "must be a positive integer");
         id = v;
       }
-      std::optional<std::string> environment;
-      if (auto env = req.Query("environment"); env && !env->empty()) environment = std::string(*env);
-      AURORA_TRY(page, ctx.resources.Audit(AuditFilter{kind, id, environment},
-                                           std::string(req.Query("cursor").value_or("")), limit));
+      AuditFilter filter{kind, id, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+      if (auto env = req.Query("environment"); env && !env->empty()) filter.environment = std::string(*env);
+      if (auto actor = req.Query("actor"); actor && !actor->empty()) {
+        if (actor->size() > 512) return Invalid("actor", "must be at most 512 characters");
+        filter.actor = std::string(*actor);
+      }
+      for (const char* bound : {"since", "until"}) {
+        const auto text = req.Query(bound);
+        if (!text || text->empty()) continue;
+        const auto t = engine::ParseRfc3339(*text);
+        if (!t) return Invalid(bound, "must be an RFC 3339 date-time such as 2026-12-01T00:00:00Z");
+        (std::string_view(bound) == "since" ? filter.since : filter.until) = ToMicros(*t);
+      }
+      AURORA_TRY(page, ctx.resources.Audit(filter, std::string(req.Query("cursor").value_or("")), limit));
       return JsonResponse(200, page.ToJson());
     });
   });
@@ -286,7 +290,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("POST", "/api/v1/environments", [&ctx](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
-      AURORA_TRY(created, ctx.resources.CreateEnvironment(body, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      AURORA_TRY(created, ctx.resources.CreateEnvironment(body, req.actor));
       Response r = WithEtag(JsonResponse(201, created), created);
       r.SetHeader("Location", "/api/v1/environments/" + created["name"].get<std::string>());
       return r;
@@ -305,14 +309,14 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         AURORA_TRY(body, ParseBody(req, false));
         AURORA_TRY(if_match, IfMatch(req));
         AURORA_TRY(updated, ctx.resources.UpdateEnvironment(std::string(params.Get("name")), body, if_match, patch,
-                                                            ActorOf(req, ctx.keys, ctx.auth_enabled)));
+                                                            req.actor));
         return WithEtag(JsonResponse(200, updated), updated);
       });
     });
   }
   router.Add("DELETE", "/api/v1/environments/:name", [&ctx](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
-      AURORA_CHECK(ctx.resources.DeleteEnvironment(std::string(params.Get("name")), ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      AURORA_CHECK(ctx.resources.DeleteEnvironment(std::string(params.Get("name")), req.actor));
       Response r;
       r.status = 204;
       return r;
@@ -328,7 +332,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
       AURORA_TRY(result, ctx.resources.Promote(std::string(params.Get("name")), body,
-                                               ActorOf(req, ctx.keys, ctx.auth_enabled)));
+                                               req.actor));
       return JsonResponse(200, result);
     });
   });
@@ -370,7 +374,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
       if (scope_text != "admin" && scope_text != "sdk") return Invalid("scope", "must be admin or sdk");
       AURORA_TRY(environment, r.String("environment", 64, false));
       AURORA_TRY(created, ctx.keys.Create(name, scope_text == "admin" ? Scope::kAdmin : Scope::kSdk,
-                                          ActorOf(req, ctx.keys, ctx.auth_enabled), environment));
+                                          req.actor, environment));
       Response res = JsonResponse(201, created.ToJson());
       res.SetHeader("Location", "/api/v1/keys/" + std::to_string(created.id));
       res.SetHeader("Cache-Control", "no-store");
@@ -380,7 +384,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   router.Add("DELETE", "/api/v1/keys/:id", [&ctx](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
-      AURORA_CHECK(ctx.keys.Revoke(id, ActorOf(req, ctx.keys, ctx.auth_enabled)));
+      AURORA_CHECK(ctx.keys.Revoke(id, req.actor));
       Response res;
       res.status = 204;
       return res;
@@ -499,6 +503,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     return r;
   });
   RegisterOfrepRoutes(router, ctx);
+  RegisterPeopleRoutes(router, ctx);
 }
 
 }  // namespace aurora::server::api

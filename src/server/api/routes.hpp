@@ -12,6 +12,7 @@
 #include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
+#include "server/services/user_service.hpp"
 #include "store/database.hpp"
 
 namespace aurora::server::api {
@@ -27,6 +28,7 @@ struct ApiContext {
   Logger& log;
   KeyService& keys;
   StreamHub& streams;
+  UserService& users;
   bool auth_enabled = true;
   std::int64_t latest_migration = 0;
 };
@@ -37,6 +39,8 @@ Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& context, cons
 
 /// Registers every route of SPEC §5 (docs/openapi.yaml lists them).
 void RegisterRoutes(http::Router& router, ApiContext& context);
+/// Sign-in, sessions, the first-admin setup and user administration (SPEC §11; people_routes.cpp).
+void RegisterPeopleRoutes(http::Router& router, ApiContext& context);
 
 /// The OpenAPI document served at /api/openapi.yaml (docs/openapi.yaml, embedded at build time).
 const std::string& OpenApiYaml();

@@ -314,7 +314,32 @@ std::vector<Field> BuildFields() {
   fields.push_back(BoolField("s3", "pathStyle", &C::s3, &C::S3::path_style));
   fields.push_back(DurationField("s3", "timeout", &C::s3, &C::S3::timeout));
 
+  Field public_url = MakeField("server", "publicUrl", "must be an http:// or https:// URL without a path, such as https://flags.example.com");
+  public_url.set = [](LoadState& state, std::string_view text) {
+    const auto scheme = text.find("://");
+    if (text.empty()) {
+      state.config.server.public_url.clear();
+      return true;
+    }
+    if (scheme == std::string_view::npos || (text.substr(0, scheme) != "http" && text.substr(0, scheme) != "https")) {
+      return false;
+    }
+    std::string_view host = text.substr(scheme + 3);
+    while (!host.empty() && host.back() == '/') host.remove_suffix(1);
+    if (host.empty() || host.find_first_of("/?#@ ") != std::string_view::npos) return false;
+    state.config.server.public_url = std::string(text.substr(0, scheme + 3)) + std::string(host);
+    return true;
+  };
+  fields.push_back(std::move(public_url));
+
   fields.push_back(BoolField("auth", "enabled", &C::auth, &C::Auth::enabled));
+  fields.push_back(DurationField("auth", "sessionIdle", &C::auth, &C::Auth::session_idle, std::chrono::seconds{1},
+                                 std::chrono::hours{24 * 366}));
+  fields.push_back(DurationField("auth", "sessionLifetime", &C::auth, &C::Auth::session_lifetime,
+                                 std::chrono::seconds{1}, std::chrono::hours{24 * 366}));
+  fields.push_back(IntegerField("auth", "loginFailureLimit", &C::auth, &C::Auth::login_failure_limit, 1, 1000));
+  fields.push_back(DurationField("auth", "loginFailureWindow", &C::auth, &C::Auth::login_failure_window,
+                                 std::chrono::seconds{1}, std::chrono::hours{24}));
   Field origins = MakeField("auth", "corsOrigins", "must be a list of non-empty strings");
   origins.set_list = [](LoadState& state, std::vector<std::string> items) {
     state.config.auth.cors_origins = std::move(items);

@@ -77,6 +77,12 @@ struct Config {
   struct Auth {
     bool enabled = true;
     std::vector<std::string> cors_origins;
+    /// Sessions (SPEC §11): signed out after this long unused, and this long after sign-in.
+    std::chrono::milliseconds session_idle = std::chrono::hours{12};
+    std::chrono::milliseconds session_lifetime = std::chrono::hours{7 * 24};
+    /// Failed sign-ins per account and per client address within the window before 429.
+    int login_failure_limit = 10;
+    std::chrono::milliseconds login_failure_window = std::chrono::minutes{15};
     bool operator==(const Auth&) const = default;
   };
   struct Http {
@@ -126,6 +132,12 @@ struct Config {
     bool operator==(const Ofrep&) const = default;
   };
 
+  struct Server {
+    /// The URL people reach the server at (behind a proxy: the proxy's). https:// makes the
+    /// session cookie Secure; its origin is the one state-changing browser requests must come from.
+    std::string public_url;
+    bool operator==(const Server&) const = default;
+  };
   struct Environments {
     /// The environment of requests without ?environment= and of wave-1 clients (SPEC §10).
     std::string default_environment = "production";
@@ -143,6 +155,7 @@ struct Config {
   Stream stream;
   Ofrep ofrep;
   Environments environments;
+  Server server;
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,
   /// dbname, user, password and sslmode, every value single-quoted with ' and \ escaped, and

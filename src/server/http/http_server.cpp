@@ -200,7 +200,7 @@ struct HttpServer::Impl {
                                     Response& response, unsigned version, bool head,
                                     Clock::time_point started);
   asio::awaitable<void> WatchForDisconnect(std::shared_ptr<Session> s);
-  asio::awaitable<Response> Invoke(const Request& request);
+  asio::awaitable<Response> Invoke(Request& request);
 
   void OnStop(Session& s);
   void Done(const Request& request, const Response& response, Clock::time_point started);
@@ -536,7 +536,7 @@ asio::awaitable<void> HttpServer::Impl::Serve(std::shared_ptr<Session> s) {
   s->stream.close();
 }
 
-asio::awaitable<Response> HttpServer::Impl::Invoke(const Request& request) {
+asio::awaitable<Response> HttpServer::Impl::Invoke(Request& request) {
   try {
     co_return handler(request);
   } catch (const std::exception& e) {

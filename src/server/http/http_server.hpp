@@ -15,8 +15,9 @@
 namespace aurora::server::http {
 
 /// Answers one request. Runs on the worker pool, possibly on several threads at once, and may
-/// block (database calls). An exception becomes a 500 `internal` response and a log line.
-using RequestHandler = std::function<Response(const Request&)>;
+/// block (database calls). An exception becomes a 500 `internal` response and a log line. The
+/// handler may annotate the request (Request::actor) before routing it.
+using RequestHandler = std::function<Response(Request&)>;
 
 /// Called on an I/O thread after a response was written (for a stream: after it ended), also
 /// for the 400, 413 and 431 responses the transport makes itself. Must be quick and thread-safe.

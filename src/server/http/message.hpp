@@ -28,6 +28,10 @@ struct Request {
   std::string body;
   std::string remote;      ///< peer address, "127.0.0.1:51234" or "[::1]:51234"
   std::string request_id;  ///< the sane X-Request-Id the client sent, else a generated one
+  /// Set by the application in front of the router: who is calling, as audit records name them
+  /// ("user:<email>", "key:<name>", "anonymous"), and the one environment an sdk key reads.
+  std::string actor;
+  std::string bound_environment;
 
   /// First header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -34,8 +34,8 @@ struct Principal {
   std::string key_name;
   Scope scope = Scope::kAdmin;
   std::string environment;  // sdk keys: the one environment they read; "" for admin keys
-  /// "key:<id>:<name>", as audit records show it.
-  std::string Actor() const { return "key:" + std::to_string(key_id) + ":" + key_name; }
+  /// "key:<name>", as audit records show it.
+  std::string Actor() const { return "key:" + key_name; }
 };
 
 /// A newly created key: the only time its secret exists outside the client.

@@ -51,7 +51,8 @@ Error MapSnapshotError(const Error& error, const StoredConfig& config, store::Ki
     case store::Kind::kParameter: list = &config.parameters; break;
     case store::Kind::kExperiment: list = &config.experiments; break;
     case store::Kind::kApiKey:
-    case store::Kind::kEnvironment: return Error{ErrorCode::kInvalidArgument, error.message, path};
+    case store::Kind::kEnvironment:
+    case store::Kind::kUser: return Error{ErrorCode::kInvalidArgument, error.message, path};
   }
   if (index >= list->size()) return Error{ErrorCode::kInvalidArgument, error.message, path};
   const store::Resource& owner = (*list)[index];

@@ -369,7 +369,8 @@ Result<Normalized> Normalize(store::Kind kind, const json& input, const store::R
     case store::Kind::kParameter: return Parameter(input, existing, tx);
     case store::Kind::kExperiment: return Experiment(input, existing, tx);
     case store::Kind::kApiKey:
-    case store::Kind::kEnvironment: break;
+    case store::Kind::kEnvironment:
+    case store::Kind::kUser: break;
   }
   return Error{ErrorCode::kInternal, "unknown kind"};
 }

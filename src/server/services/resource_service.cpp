@@ -618,7 +618,7 @@ Result<Page> ResourceService::Audit(const AuditFilter& filter, const std::string
   if (limit < 1 || limit > 1000) return Invalid("limit", "must be between 1 and 1000");
   AURORA_TRY(after, ParseCursor(cursor));
   AURORA_TRY(tx, db_.Begin(false));
-  AURORA_TRY(rows, store::ListAudit(*tx, filter.kind, filter.id, after, limit + 1, filter.environment));
+  AURORA_TRY(rows, store::ListAudit(*tx, filter, after, limit + 1));
   Page page;
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {
     const auto& a = rows[i];

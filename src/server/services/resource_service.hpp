@@ -33,11 +33,7 @@ struct Page {
 };
 
 /// What the audit list filters by (all optional).
-struct AuditFilter {
-  std::optional<store::Kind> kind;
-  std::optional<std::int64_t> id;
-  std::optional<std::string> environment;
-};
+using AuditFilter = store::AuditQuery;
 
 /// The state of one write transaction: the environments as they were when it began, and
 /// which of them it changed (each gets exactly one new revision at commit).

@@ -388,6 +388,11 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
       {"STREAM_INLINESNAPSHOTBYTES", "4096"},
       {"STREAM_MAXPENDINGBYTES", "1048576"},
       {"OFREP_TARGETINGKEYATTRIBUTE", "device_id"},
+      {"AUTH_SESSIONIDLE", "30m"},
+      {"AUTH_SESSIONLIFETIME", "24h"},
+      {"AUTH_LOGINFAILURELIMIT", "5"},
+      {"AUTH_LOGINFAILUREWINDOW", "1h"},
+      {"SERVER_PUBLICURL", "https://flags.example.com/"},
   };
   const Config config = LoadOk("", env);
   EXPECT_EQ(config.service.name, "flags");
