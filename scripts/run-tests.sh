@@ -24,5 +24,7 @@ echo "run-tests: S3 (s3rver) at $AURORA_TEST_S3_ENDPOINT"
 ctest --preset "$preset" -j 2 --no-tests=error "$@"
 # OpenFeature: the official OFREP provider and the OFREP schema against the real server.
 bash tests/ofrep/run.sh "build/$preset/src/server/aurora-server"
+# OpenID Connect sign-in against a real OpenID provider (oidc-provider) on loopback.
+bash tests/oidc/run.sh "build/$preset/src/server/aurora-server"
 # The installed SDK package, consumed by a separate project (CMake and pkg-config).
 bash scripts/check-install.sh "build/$preset"

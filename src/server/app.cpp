@@ -19,6 +19,7 @@
 #include "server/log.hpp"
 #include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
+#include "server/services/oidc_service.hpp"
 #include "server/services/snapshot_service.hpp"
 #include "server/services/user_service.hpp"
 #include "store/database.hpp"
@@ -300,6 +301,14 @@ int RunServer(const std::vector<std::string>& all_args) {
   session_policy.max_failures = config->auth.login_failure_limit;
   session_policy.failure_window = std::chrono::duration_cast<std::chrono::seconds>(config->auth.login_failure_window);
   UserService users(**db, clock, session_policy);
+  OidcSettings oidc_settings;
+  oidc_settings.issuer = config->oidc.issuer;
+  oidc_settings.client_id = config->oidc.client_id;
+  oidc_settings.client_secret = config->oidc.client_secret;
+  oidc_settings.role_claim = config->oidc.role_claim;
+  oidc_settings.scopes = config->oidc.scopes;
+  oidc_settings.redirect_uri = config->server.public_url + "/api/v1/auth/oidc/callback";
+  OidcService oidc(**db, clock, users, oidc_settings);
   if (config->auth.enabled) {
     auto token = users.IssueSetupTokenIfNoUser();
     if (!token) {
@@ -369,7 +378,7 @@ int RunServer(const std::vector<std::string>& all_args) {
     if (listener) revision_listener = std::move(*listener);
   }
 
-  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, streams, users,
+  api::ApiContext context{resources, snapshots, metrics, **db, clock, *config, log, keys, streams, users, oidc,
                           config->auth.enabled, migrator.Latest()};
   api::RegisterRoutes(router, context);
 

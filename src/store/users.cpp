@@ -161,4 +161,22 @@ Result<void> PruneLoginFailures(Transaction& tx, std::int64_t before) {
   return Done(tx.Exec("DELETE FROM login_failures WHERE at < $1", {Param(before)}));
 }
 
+Result<void> InsertOidcLogin(Transaction& tx, const OidcLoginRecord& l) {
+  return Done(tx.Exec("INSERT INTO oidc_logins (state_hash, nonce, code_verifier, created_at) VALUES ($1, $2, $3, $4)",
+                      {Param(l.state_hash), Param(l.nonce), Param(l.code_verifier), Param(l.created_at)}));
+}
+
+Result<std::optional<OidcLoginRecord>> ConsumeOidcLogin(Transaction& tx, const std::string& state_hash) {
+  auto rows = tx.Query("DELETE FROM oidc_logins WHERE state_hash = $1 RETURNING state_hash, nonce, code_verifier, created_at",
+                       {Param(state_hash)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<OidcLoginRecord>();
+  const Row& row = rows->front();
+  return std::optional<OidcLoginRecord>(OidcLoginRecord{row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
+}
+
+Result<void> PruneOidcLogins(Transaction& tx, std::int64_t before) {
+  return Done(tx.Exec("DELETE FROM oidc_logins WHERE created_at < $1", {Param(before)}));
+}
+
 }  // namespace aurora::store

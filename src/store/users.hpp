@@ -78,4 +78,17 @@ Result<void> ClearLoginFailures(Transaction& tx, const std::string& subject);
 /// Deletes failures older than `before`.
 Result<void> PruneLoginFailures(Transaction& tx, std::int64_t before);
 
+/// An OpenID Connect sign-in in progress.
+struct OidcLoginRecord {
+  std::string state_hash;  // SHA-256 of the state sent to the provider
+  std::string nonce;
+  std::string code_verifier;
+  std::int64_t created_at = 0;
+};
+Result<void> InsertOidcLogin(Transaction& tx, const OidcLoginRecord& login);
+/// Deletes and answers the sign-in of this state; nullopt when there is none (unknown or spent).
+Result<std::optional<OidcLoginRecord>> ConsumeOidcLogin(Transaction& tx, const std::string& state_hash);
+/// Deletes sign-ins started before `before`.
+Result<void> PruneOidcLogins(Transaction& tx, std::int64_t before);
+
 }  // namespace aurora::store

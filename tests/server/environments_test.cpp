@@ -437,8 +437,8 @@ TEST_P(EnvironmentsTest, MigrationMovesExistingDataIntoProductionAndBackWithoutC
     auto db = GetParam() == "sqlite" ? store::OpenSqlite(db_.env.at("DATABASE_PATH")) : store::OpenPostgres(db_.dsn, 1);
     ASSERT_TRUE(db) << db.error().message;
     store::Migrator migrator(**db);
-    ASSERT_EQ(*migrator.Version(), 5);
-    ASSERT_TRUE(migrator.Down()) << "down from 5 (users)";
+    // The later migrations (users, OIDC) first.
+    while (*migrator.Version() > 4) ASSERT_TRUE(migrator.Down()) << "down from " << *migrator.Version();
     ASSERT_EQ(*migrator.Version(), 4);
     ASSERT_TRUE(migrator.Down()) << "down from 4";
     ASSERT_EQ(*migrator.Version(), 3);

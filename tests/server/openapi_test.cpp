@@ -240,6 +240,7 @@ class Server {
     resources_ = std::make_unique<ResourceService>(*db_, clock_);
     keys_ = std::make_unique<KeyService>(*db_, clock_);
     users_ = std::make_unique<UserService>(*db_, clock_);
+    oidc_ = std::make_unique<OidcService>(*db_, clock_, *users_, OidcSettings{});
     streams_ = std::make_unique<api::StreamHub>(api::StreamOptions{});
     snapshots_ = std::make_unique<SnapshotService>(*db_, std::chrono::milliseconds(200));
     if (auto started = snapshots_->Start(); !started) {
@@ -247,7 +248,7 @@ class Server {
       return;
     }
     context_ = std::make_unique<api::ApiContext>(
-        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, *keys_, *streams_, *users_, true, migrator.Latest()});
+        api::ApiContext{*resources_, *snapshots_, metrics_, *db_, clock_, config_, log_, *keys_, *streams_, *users_, *oidc_, true, migrator.Latest()});
     api::RegisterRoutes(router_, *context_);
   }
 
@@ -256,6 +257,7 @@ class Server {
     snapshots_.reset();
     resources_.reset();
     keys_.reset();
+    oidc_.reset();
     users_.reset();
     db_.reset();
     std::error_code ec;
@@ -276,6 +278,7 @@ class Server {
   std::unique_ptr<ResourceService> resources_;
   std::unique_ptr<KeyService> keys_;
   std::unique_ptr<UserService> users_;
+  std::unique_ptr<OidcService> oidc_;
   std::unique_ptr<api::StreamHub> streams_;
   std::unique_ptr<SnapshotService> snapshots_;
   api::Metrics metrics_;

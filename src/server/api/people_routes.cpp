@@ -67,9 +67,84 @@ document.getElementById('f').addEventListener('submit', async (e) => {
 </script></body></html>
 )HTML";
 
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The small page a browser lands on at the end of an OpenID Connect sign-in. On success it moves
+// on to "/" by itself: a same-site navigation, so the SameSite=Strict cookie goes with it (a 302
+// at the end of the provider's cross-site redirect chain would arrive without it).
+Response SignInPage(int status, const std::string& message, bool signed_in) {
+  Response r;
+  r.status = status;
+  r.body = std::string("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Aurora sign-in</title>") +
+           (signed_in ? "<meta http-equiv=\"refresh\" content=\"0;url=/\">" : "") +
+           "</head><body><p>" + HtmlEscape(message) + "</p><p><a href=\"/\">Continue</a></p></body></html>\n";
+  r.SetHeader("Content-Type", "text/html; charset=utf-8");
+  r.SetHeader("Cache-Control", "no-store");
+  r.SetHeader("Referrer-Policy", "no-referrer");  // the code and state stay out of other sites' logs
+  r.SetHeader("X-Frame-Options", "DENY");
+  r.SetHeader("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  return r;
+}
+
 }  // namespace
 
 void RegisterPeopleRoutes(http::Router& router, ApiContext& ctx) {
+  router.Add("GET", "/api/v1/auth/providers", [&ctx](const Request&, const PathParams&) {
+    nlohmann::ordered_json body;
+    body["password"] = true;
+    body["oidc"] = ctx.oidc.enabled() ? nlohmann::ordered_json{{"loginUrl", "/api/v1/auth/oidc/login"}}
+                                      : nlohmann::ordered_json(nullptr);
+    return JsonResponse(200, body);
+  });
+  router.Add("GET", "/api/v1/auth/oidc/login", [&ctx](const Request&, const PathParams&) {
+    return Handle([&]() -> Result<Response> {
+      AURORA_TRY(url, ctx.oidc.BeginLogin());
+      Response r;
+      r.status = 302;
+      r.SetHeader("Location", url);
+      r.SetHeader("Cache-Control", "no-store");
+      return r;
+    });
+  });
+  router.Add("GET", "/api/v1/auth/oidc/callback", [&ctx](const Request& req, const PathParams&) {
+    if (!ctx.oidc.enabled()) return SignInPage(404, "OpenID Connect sign-in is not configured.", false);
+    if (const auto error = req.Query("error")) {
+      // The provider's own code, reduced to the characters such codes use; its description is not echoed.
+      std::string code;
+      for (const char c : error->substr(0, 64)) {
+        if ((c >= 'a' && c <= 'z') || c == '_') code.push_back(c);
+      }
+      return SignInPage(400, "The identity provider did not sign you in (" + (code.empty() ? "error" : code) + ").",
+                        false);
+    }
+    auto outcome = ctx.oidc.CompleteLogin(req.Query("code").value_or(""), req.Query("state").value_or(""));
+    if (!outcome) {
+      const Error& e = outcome.error();
+      ctx.log.Warn("OpenID Connect sign-in refused", {{"error", e.message}, {"requestId", req.request_id}});
+      const int status = e.code == ErrorCode::kConflict ? 403 : StatusFor(e.code);
+      return SignInPage(status, status >= 500 ? "The identity provider cannot be reached; try again later."
+                                              : "Sign-in refused: " + e.message,
+                        false);
+    }
+    ctx.log.Info("signed in through OpenID Connect", {{"user", outcome->user.email}, {"requestId", req.request_id}});
+    Response r = SignInPage(200, "Signed in as " + outcome->user.email + ".", true);
+    r.SetHeader("Set-Cookie", SessionCookieHeader(outcome->token, SecureCookies(ctx), ctx.users.policy().absolute));
+    return r;
+  });
+
   router.Add("POST", "/api/v1/auth/login", [&ctx](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));

@@ -12,6 +12,7 @@
 #include "server/services/key_service.hpp"
 #include "server/services/resource_service.hpp"
 #include "server/services/snapshot_service.hpp"
+#include "server/services/oidc_service.hpp"
 #include "server/services/user_service.hpp"
 #include "store/database.hpp"
 
@@ -29,6 +30,7 @@ struct ApiContext {
   KeyService& keys;
   StreamHub& streams;
   UserService& users;
+  OidcService& oidc;
   bool auth_enabled = true;
   std::int64_t latest_migration = 0;
 };

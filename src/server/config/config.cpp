@@ -314,6 +314,18 @@ std::vector<Field> BuildFields() {
   fields.push_back(BoolField("s3", "pathStyle", &C::s3, &C::S3::path_style));
   fields.push_back(DurationField("s3", "timeout", &C::s3, &C::S3::timeout));
 
+  Field issuer = MakeField("auth.oidc", "issuer", "must be an http:// or https:// URL");
+  issuer.set = [](LoadState& state, std::string_view text) {
+    if (!text.empty() && !text.starts_with("http://") && !text.starts_with("https://")) return false;
+    state.config.oidc.issuer = std::string(text);
+    return true;
+  };
+  fields.push_back(std::move(issuer));
+  fields.push_back(StringField("auth.oidc", "clientId", &C::oidc, &C::Oidc::client_id, false));
+  fields.push_back(StringField("auth.oidc", "clientSecret", &C::oidc, &C::Oidc::client_secret, false));
+  fields.push_back(StringField("auth.oidc", "roleClaim", &C::oidc, &C::Oidc::role_claim, false));
+  fields.push_back(StringField("auth.oidc", "scopes", &C::oidc, &C::Oidc::scopes, true));
+
   Field public_url = MakeField("server", "publicUrl", "must be an http:// or https:// URL without a path, such as https://flags.example.com");
   public_url.set = [](LoadState& state, std::string_view text) {
     const auto scheme = text.find("://");
@@ -631,6 +643,12 @@ std::optional<Error> ApplySection(const std::string& section, const YAML::Node& 
       return Invalid(section + ": keys must be strings, got " + Describe(entry.first));
     }
     const std::string& key = entry.first.Scalar();
+    if (const std::string nested = section + "." + key; IsSection(nested)) {  // auth.oidc
+      if (!seen.insert(key).second) return Invalid("duplicate key " + nested);
+      if (entry.second.IsNull()) continue;
+      if (auto error = ApplySection(nested, entry.second, state)) return error;
+      continue;
+    }
     const Field* field = FindField(section, key);
     if (field == nullptr) return Invalid(UnknownKey(section, key));
     if (!seen.insert(key).second) return Invalid("duplicate key " + field->path);
@@ -652,7 +670,7 @@ std::optional<Error> ApplyDocument(const YAML::Node& root, LoadState& state) {
       return Invalid("top-level keys must be strings, got " + Describe(entry.first));
     }
     const std::string& section = entry.first.Scalar();
-    if (!IsSection(section)) return Invalid(UnknownKey("", section));
+    if (!IsSection(section) || section.find('.') != std::string::npos) return Invalid(UnknownKey("", section));
     if (!seen.insert(section).second) return Invalid("duplicate key " + section);
     if (entry.second.IsNull()) continue;
     if (auto error = ApplySection(section, entry.second, state)) return error;
@@ -733,6 +751,12 @@ std::optional<Error> Validate(LoadState& state) {
   }
   if (config.jobs.max_backoff < config.jobs.backoff) {
     return Invalid("jobs.maxBackoff: must not be shorter than jobs.backoff");
+  }
+  if (!config.oidc.issuer.empty()) {
+    if (config.oidc.client_id.empty()) return Invalid("auth.oidc.clientId: required when auth.oidc.issuer is set");
+    if (config.server.public_url.empty()) {
+      return Invalid("server.publicUrl: required when auth.oidc.issuer is set (the provider redirects back to it)");
+    }
   }
   return std::nullopt;
 }

@@ -132,6 +132,15 @@ struct Config {
     bool operator==(const Ofrep&) const = default;
   };
 
+  /// OpenID Connect sign-in (YAML `auth.oidc`, SPEC §11); off while `issuer` is empty.
+  struct Oidc {
+    std::string issuer;
+    std::string client_id;
+    std::string client_secret;
+    std::string role_claim;
+    std::string scopes = "openid email profile";
+    bool operator==(const Oidc&) const = default;
+  };
   struct Server {
     /// The URL people reach the server at (behind a proxy: the proxy's). https:// makes the
     /// session cookie Secure; its origin is the one state-changing browser requests must come from.
@@ -156,6 +165,7 @@ struct Config {
   Ofrep ofrep;
   Environments environments;
   Server server;
+  Oidc oidc;  // the `auth.oidc` section
 
   /// database.url when set; otherwise a libpq keyword/value conninfo built from host, port,
   /// dbname, user, password and sslmode, every value single-quoted with ' and \ escaped, and

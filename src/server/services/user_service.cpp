@@ -335,6 +335,43 @@ LoginOutcome UserService::Login(std::string_view email_text, std::string_view pa
   return out;
 }
 
+Result<LoginOutcome> UserService::SignInExternal(const std::string& email_text, const std::string& name,
+                                                 std::optional<Role> role, const std::string& actor) {
+  AURORA_TRY(email, CheckEmail(email_text, "email"));
+  store::UserRecord user;
+  {
+    AURORA_TRY(tx, db_.Begin(true));
+    AURORA_CHECK(store::LockRevision(*tx));
+    AURORA_TRY(found, store::GetUserByEmail(*tx, email));
+    const std::int64_t now = ToMicros(clock_.Now());
+    if (!found) {
+      user.email = email;
+      std::size_t cut = std::min(name.size(), kMaxNameLength);
+      while (cut > 0 && cut < name.size() && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+      user.name = name.substr(0, cut);  // whole UTF-8 characters only
+      user.role = RoleName(role.value_or(Role::kViewer));
+      user.created_at = user.updated_at = now;
+      AURORA_CHECK(store::InsertUser(*tx, user));
+      AURORA_CHECK(Audit(*tx, now, actor, "create", user.id, std::nullopt, AuditView(user)));
+    } else {
+      user = *found;
+      if (user.disabled) return Error{ErrorCode::kConflict, "this account is disabled"};
+      if (role && user.role != RoleName(*role)) {
+        const store::UserRecord before = user;
+        AURORA_CHECK(KeepAnAdmin(*tx, before, *role == Role::kAdmin));
+        user.role = RoleName(*role);
+        user.version += 1;
+        user.updated_at = now;
+        AURORA_CHECK(Fail(store::UpdateUser(*tx, user, before.version), ErrorCode::kConflict, "the user changed meanwhile"));
+        AURORA_CHECK(store::RevokeUserSessions(*tx, user.id, now));
+        AURORA_CHECK(Audit(*tx, now, actor, "update", user.id, AuditView(before), AuditView(user)));
+      }
+    }
+    AURORA_CHECK((*tx).Commit());
+  }
+  return StartSession(user);
+}
+
 Result<LoginOutcome> UserService::StartSession(const store::UserRecord& user) {
   LoginOutcome out;
   out.status = LoginOutcome::Status::kSignedIn;

@@ -79,6 +79,11 @@ class UserService {
   // --- Sessions ---
   /// `address` is the client's address (throttled like the account).
   LoginOutcome Login(std::string_view email, std::string_view password, const std::string& address);
+  /// Signs in a user an identity provider vouches for (verified `email`): creates them on first
+  /// sign-in with `role` or viewer (audited as `actor`); a later sign-in updates the role when
+  /// `role` is given and differs. kNotFound-free: a disabled user gets kConflict ("disabled").
+  Result<LoginOutcome> SignInExternal(const std::string& email, const std::string& name, std::optional<Role> role,
+                                      const std::string& actor);
   /// The live session whose secret this is (touched at most once a minute), or nullopt.
   std::optional<SessionUser> Authenticate(std::string_view token);
   /// Revokes the session (idempotent).

@@ -445,6 +445,56 @@ TEST(ConfigTest, EveryKeyHasAnEnvironmentVariable) {
   EXPECT_EQ(config.stream.inline_snapshot_bytes, 4096u);
   EXPECT_EQ(config.stream.max_pending_bytes, 1'048'576u);
   EXPECT_EQ(config.ofrep.targeting_key_attribute, "device_id");
+  EXPECT_EQ(config.auth.session_idle, 30min);
+  EXPECT_EQ(config.auth.session_lifetime, 24h);
+  EXPECT_EQ(config.auth.login_failure_limit, 5);
+  EXPECT_EQ(config.auth.login_failure_window, 1h);
+  EXPECT_EQ(config.server.public_url, "https://flags.example.com");  // the trailing slash dropped
+}
+
+TEST(ConfigTest, PublicUrlIsAnOriginWithoutPathOrCredentials) {
+  EXPECT_EQ(LoadOk("server: {publicUrl: 'http://localhost:9999'}", {}).server.public_url, "http://localhost:9999");
+  EXPECT_EQ(LoadOk("", {}).server.public_url, "");
+  for (const char* bad : {"flags.example.com", "ftp://flags.example.com", "https://", "https://a.example/flags",
+                          "https://user@a.example", "https://a.example?x=1", "https://a .example"}) {
+    EXPECT_NE(LoadError(std::string("server: {publicUrl: '") + bad + "'}").find("server.publicUrl"), std::string::npos)
+        << bad;
+  }
+  EXPECT_NE(LoadError("auth: {sessionIdle: 0s}").find("auth.sessionIdle"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {loginFailureLimit: 0}").find("auth.loginFailureLimit"), std::string::npos);
+}
+
+TEST(ConfigTest, OidcIsANestedSectionOfAuth) {
+  const Config config = LoadOk(R"(
+auth:
+  enabled: true
+  oidc:
+    issuer: https://sso.example.com/realms/main
+    clientId: aurora
+    clientSecret: s3cret
+    roleClaim: aurora_role
+server:
+  publicUrl: https://flags.example.com
+)",
+                               {});
+  EXPECT_EQ(config.oidc.issuer, "https://sso.example.com/realms/main");
+  EXPECT_EQ(config.oidc.client_id, "aurora");
+  EXPECT_EQ(config.oidc.client_secret, "s3cret");
+  EXPECT_EQ(config.oidc.role_claim, "aurora_role");
+  EXPECT_EQ(config.oidc.scopes, "openid email profile");
+  const Config from_env = LoadOk("", {{"AUTH_OIDC_ISSUER", "http://127.0.0.1:5000"},
+                                      {"AUTH_OIDC_CLIENTID", "c"},
+                                      {"AUTH_OIDC_SCOPES", "openid email"},
+                                      {"SERVER_PUBLICURL", "http://127.0.0.1:9999"}});
+  EXPECT_EQ(from_env.oidc.issuer, "http://127.0.0.1:5000");
+  EXPECT_EQ(from_env.oidc.scopes, "openid email");
+  EXPECT_NE(LoadError("auth: {oidc: {issuer: 'ftp://x'}}").find("auth.oidc.issuer"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {oidc: {isuer: 'https://x'}}").find("auth.oidc"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {oidc: {issuer: 'https://x'}}").find("auth.oidc.clientId"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {oidc: {issuer: 'https://x', clientId: c}}").find("server.publicUrl"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {oidc: [1]}").find("auth.oidc"), std::string::npos);
+  EXPECT_NE(LoadError("auth.oidc: {issuer: 'https://x'}").find("unknown"), std::string::npos);
+  EXPECT_NE(LoadError("auth: {oidc: {scopes: ''}}").find("auth.oidc.scopes"), std::string::npos);
 }
 
 TEST(ConfigTest, S3EnableFromEnvironmentTurnsS3OnAndOff) {
