@@ -38,8 +38,31 @@ constexpr const char* kUsage =
     "Serves the Aurora API. Without --config, ./config.yaml is read when it exists; every key\n"
     "can be overridden by environment variables (SERVICE_PORT, DATABASE_DRIVER, ...).\n";
 
+// Whether `address` only reaches this host: 127.0.0.0/8, ::1 or localhost.
+bool IsLoopback(const std::string& address) {
+  return address.starts_with("127.") || address == "::1" || address == "[::1]" || address == "localhost";
+}
+
 // The migrated database, for the administration commands; nullptr (after a message) on failure.
+// It names the database it uses, and never creates a SQLite file: a command run in the wrong
+// directory must not mint keys or users for an empty database nobody serves.
 std::unique_ptr<store::Database> OpenForCommand(const Config& config, const std::string& who) {
+  if (config.database.driver == DatabaseDriver::kSqlite) {
+    std::error_code ec;
+    const auto path = std::filesystem::absolute(config.database.path, ec);
+    if (!std::filesystem::is_regular_file(config.database.path, ec)) {
+      std::cerr << who << ": no database at " << (ec ? config.database.path : path.string())
+                << " (database.path / DATABASE_PATH, or --config FILE; the server creates it at its first start)\n";
+      return nullptr;
+    }
+    std::cerr << who << ": using SQLite database " << path.string() << "\n";
+  } else {
+    // Never the URL itself: it may hold a password.
+    std::cerr << who << ": using PostgreSQL database "
+              << (config.database.url.empty() ? config.database.host + "/" + config.database.dbname
+                                              : std::string("of database.url"))
+              << "\n";
+  }
   Result<std::unique_ptr<store::Database>> db =
       config.database.driver == DatabaseDriver::kSqlite ? store::OpenSqlite(config.database.path)
                                                          : store::OpenPostgres(config.PostgresDsn(), 2);
@@ -245,6 +268,12 @@ int RunServer(const std::vector<std::string>& all_args) {
   if (users_command) return RunUsers(keys_args, *config);
   if (keys_command) return RunKeys(keys_args, *config);
   Logger log(config->logging.level, config->logging.format);
+  if (!config->auth.enabled && !IsLoopback(config->service.bind)) {
+    log.Error("refusing to serve the network without authentication",
+              {{"service.bind", config->service.bind},
+               {"fix", "set auth.enabled: true, or service.bind: 127.0.0.1 (SERVICE_BIND=127.0.0.1) for local development"}});
+    return 2;
+  }
 
   Result<std::unique_ptr<store::Database>> db =
       config->database.driver == DatabaseDriver::kSqlite
@@ -281,19 +310,6 @@ int RunServer(const std::vector<std::string>& all_args) {
   if (auto started = keys.Start(); !started) {
     log.Error("cannot load API keys", {{"error", started.error().message}});
     return 2;
-  }
-  if (config->auth.enabled) {
-    auto created = keys.Bootstrap();
-    if (!created) {
-      log.Error("cannot create the first API keys", {{"error", created.error().message}});
-      return 2;
-    }
-    if (!created->empty()) {
-      std::cout << "Created the first API keys. They are shown only this once; store them now:\n";
-      for (const auto& k : *created) std::cout << "  " << ScopeName(k.scope) << " key: " << k.secret << "\n";
-      std::cout << std::flush;
-      log.Info("created the first API keys (admin and sdk); their secrets were printed on stdout");
-    }
   }
   SessionPolicy session_policy;
   session_policy.idle = std::chrono::duration_cast<std::chrono::seconds>(config->auth.session_idle);
@@ -437,6 +453,21 @@ int RunServer(const std::vector<std::string>& all_args) {
   if (auto started = server.Start(); !started) {
     log.Error("cannot listen", {{"error", started.error().message}});
     return 2;
+  }
+  // The first keys only once the address is ours: a failed bind must not leave keys nobody saw.
+  if (config->auth.enabled) {
+    auto created = keys.Bootstrap();
+    if (!created) {
+      log.Error("cannot create the first API keys", {{"error", created.error().message}});
+      server.Stop();
+      return 2;
+    }
+    if (!created->empty()) {
+      std::cout << "Created the first API keys. They are shown only this once; store them now:\n";
+      for (const auto& k : *created) std::cout << "  " << ScopeName(k.scope) << " key: " << k.secret << "\n";
+      std::cout << std::flush;
+      log.Info("created the first API keys (admin and sdk); their secrets were printed on stdout");
+    }
   }
   const auto bundle = snapshots.Current();
   log.Info("aurora-server listening",

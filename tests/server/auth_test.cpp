@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <regex>
+#include <thread>
 
 #include "server/server_fixture.hpp"
 #include "server/services/crypto.hpp"
@@ -180,6 +181,45 @@ TEST_P(AuthTest, DisablingAuthWarnsAtEveryStart) {
   StartServer({{"AUTH_ENABLED", "false"}});
   EXPECT_NE(server().log().find("AUTHENTICATION IS DISABLED"), std::string::npos);
   EXPECT_EQ(server().Get("/api/v1/parameters").status, 200);
+}
+
+TEST_P(AuthTest, WithoutAuthOnlyALoopbackAddressIsServed) {
+  ASSERT_EQ(server().Stop(), 0);
+  auto env = db_.env;
+  env["AUTH_ENABLED"] = "false";
+  env["SERVICE_BIND"] = "0.0.0.0";
+  ServerProcess open_to_all(env);
+  EXPECT_FALSE(open_to_all.Start(std::chrono::seconds(5)));
+  EXPECT_NE(open_to_all.log().find("refusing to serve the network without authentication"), std::string::npos)
+      << open_to_all.log();
+  // With auth on, any address is fine; the default is this host only.
+  StartServer({{"AUTH_ENABLED", "true"}});
+  EXPECT_EQ(server().Get("/healthz").status, 200);
+}
+
+TEST_P(AuthTest, TheFirstKeysArePrintedOnlyOnceTheServerListens) {
+  const std::string log = server().log();
+  const auto listening = log.find("listening on port");
+  ASSERT_NE(listening, std::string::npos);
+  EXPECT_NE(log.find("admin key:"), std::string::npos);
+  // A bind that fails mints no key: start a second server with auth on, on the port the first holds,
+  // on an empty database.
+  auto env = TestDatabase::Make(GetParam()).env;
+  env["AUTH_ENABLED"] = "true";
+  env["SERVICE_PORT"] = std::to_string(server().port());
+  ServerProcess clash(env);
+  (void)clash.Start(std::chrono::seconds(2));  // /healthz on that port is the first server's: no verdict
+  for (int i = 0; i < 100 && clash.log().find("cannot listen") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(clash.log().find("cannot listen"), std::string::npos) << clash.log();
+  EXPECT_EQ(clash.log().find("admin key:"), std::string::npos) << clash.log();
+}
+
+TEST_P(AuthTest, UnauthorizedAnswersSayHowToSendAKey) {
+  const auto r = server().Get("/api/v1/parameters");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.Json()["error"]["message"].get<std::string>().find("Authorization: Bearer aur_"), std::string::npos);
 }
 
 AURORA_SERVER_TEST_SUITE(AuthTest);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <random>
 #include <regex>
 #include <thread>
@@ -584,6 +585,22 @@ TEST_P(UsersTest, TheUsersCommandManagesAccountsOnTheDatabase) {
   EXPECT_EQ(code, 0) << out;
   std::tie(code, out) = run("frobnicate", "");
   EXPECT_EQ(code, 64);
+  // It names the database it uses; a missing SQLite file is refused, never created.
+  if (GetParam() == "sqlite") {
+    EXPECT_NE(out.find("using SQLite database"), std::string::npos) << out;
+    const std::string missing = db_.dir + "/elsewhere/aurora.db";
+    const std::string command = "env DATABASE_PATH='" + missing + "' " + std::string(AURORA_SERVER_PATH) +
+                                " keys create rescue admin 2>&1";
+    FILE* p = popen(command.c_str(), "r");
+    std::string text;
+    char buf[512];
+    while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) text += buf;
+    const int status = p == nullptr ? -1 : pclose(p);
+    EXPECT_NE(WEXITSTATUS(status), 0) << text;
+    EXPECT_NE(text.find("no database at " + missing), std::string::npos) << text;
+    EXPECT_EQ(text.find("aur_admin_"), std::string::npos) << text;
+    EXPECT_FALSE(std::filesystem::exists(missing));
+  }
   StartServer({{"AUTH_ENABLED", "true"}});
   EXPECT_EQ(server().log().find("/setup?token="), std::string::npos);  // a user exists
   EXPECT_EQ(LoginRaw("ada@example.com", "correct horse battery").status, 401);

@@ -21,7 +21,7 @@ struct Caller {
 };
 
 http::Response Unauthorized() {
-  http::Response r = http::Response::JsonError(401, "unauthorized", "sign in, or present a valid API key");
+  http::Response r = http::Response::JsonError(401, "unauthorized", "sign in, or send an API key as `Authorization: Bearer aur_…`");
   r.SetHeader("WWW-Authenticate", "Bearer realm=\"aurora\"");
   return r;
 }

@@ -40,7 +40,7 @@ struct Config {
     std::string name = "aurora";
     ServiceEnv env = ServiceEnv::kDevelopment;
     int port = 9999;
-    std::string bind = "0.0.0.0";
+    std::string bind = "127.0.0.1";  // this host only, unless configured
     bool operator==(const Service&) const = default;
   };
   struct Logging {

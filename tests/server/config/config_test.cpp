@@ -112,7 +112,7 @@ TEST(ConfigTest, EmptyTextGivesEveryDefault) {
   EXPECT_EQ(config.service.name, "aurora");
   EXPECT_EQ(config.service.env, ServiceEnv::kDevelopment);
   EXPECT_EQ(config.service.port, 9999);
-  EXPECT_EQ(config.service.bind, "0.0.0.0");
+  EXPECT_EQ(config.service.bind, "127.0.0.1");  // this host only unless configured
   EXPECT_EQ(config.logging.level, LogLevel::kInfo);
   EXPECT_EQ(config.logging.format, LogFormat::kText);
   EXPECT_EQ(config.database.driver, DatabaseDriver::kSqlite);
