@@ -297,11 +297,13 @@ Result<void> AppendAudit(Transaction& tx, const AuditRecord& a) {
   return {};
 }
 
-Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& q, std::int64_t after_id, int limit) {
+Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& q, std::int64_t cursor_id, int limit) {
+  const bool from_start = cursor_id <= 0;
   std::string sql =
       "SELECT id, at, actor, action, resource_kind, resource_id, revision, before_body, after_body, environment "
-      "FROM audit_log WHERE id > $1";
-  std::vector<SqlParam> params = {Param(after_id)};
+      "FROM audit_log WHERE ";
+  sql += q.newest_first && !from_start ? "id < $1" : "id > $1";
+  std::vector<SqlParam> params = {Param(q.newest_first && from_start ? std::int64_t{0} : cursor_id)};
   const auto where = [&](const char* condition, SqlParam value) {
     params.push_back(std::move(value));
     sql += std::string(" AND ") + condition + " $" + std::to_string(params.size());
@@ -313,7 +315,7 @@ Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& q,
   if (q.since) where("at >=", Param(*q.since));
   if (q.until) where("at <", Param(*q.until));
   params.push_back(Param(std::int64_t{limit}));
-  sql += " ORDER BY id LIMIT $" + std::to_string(params.size());
+  sql += std::string(" ORDER BY id") + (q.newest_first ? " DESC" : "") + " LIMIT $" + std::to_string(params.size());
   auto rows = tx.Query(sql, params);
   if (!rows) return std::move(rows).error();
   std::vector<AuditRecord> out;

@@ -105,9 +105,11 @@ struct AuditQuery {
   std::optional<std::string> actor;   // exactly, e.g. "user:ada@example.com"
   std::optional<std::int64_t> since;  // at >= since (microseconds since the epoch)
   std::optional<std::int64_t> until;  // at < until
+  bool newest_first = true;           // descending id; false: ascending
 };
-/// Audit records with id > after_id (ascending) that match `query`.
-Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& query, std::int64_t after_id, int limit);
+/// Up to `limit` audit records that match `query`, in its order, after the record `cursor_id`
+/// (0: from the start): ids below it when newest first, above it otherwise.
+Result<std::vector<AuditRecord>> ListAudit(Transaction& tx, const AuditQuery& query, std::int64_t cursor_id, int limit);
 
 std::optional<Kind> ParseKind(std::string_view singular);
 

@@ -424,7 +424,7 @@ TEST_P(PublishTest, TheSchedulerStartsAndCompletesExperimentsOnTime) {
 
   // Each transition is audited as the scheduler's, and published.
   const json audit =
-      server.Get("/api/v1/audit?resource=experiment&id=" + std::to_string(e["id"].get<int>()))
+      server.Get("/api/v1/audit?order=asc&resource=experiment&id=" + std::to_string(e["id"].get<int>()))
           .Json();
   std::vector<std::string> actions;
   for (const auto& a : audit["items"]) {

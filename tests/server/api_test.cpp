@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <atomic>
 #include <set>
 #include <thread>
@@ -333,7 +335,7 @@ TEST_P(ApiTest, AuditRecordsBeforeAndAfterOfEveryWrite) {
   json a = server().Get("/api/v1/attributes/3").Json();
   a["description"] = "years";
   ASSERT_EQ(server().Put("/api/v1/attributes/3", a.dump()).status, 200);
-  const auto audit = server().Get("/api/v1/audit?resource=attribute&id=3").Json()["items"];
+  const auto audit = server().Get("/api/v1/audit?order=asc&resource=attribute&id=3").Json()["items"];
   ASSERT_EQ(audit.size(), 2u);
   EXPECT_EQ(audit[0]["action"], "create");
   EXPECT_TRUE(audit[0]["before"].is_null());
@@ -343,6 +345,30 @@ TEST_P(ApiTest, AuditRecordsBeforeAndAfterOfEveryWrite) {
   EXPECT_EQ(audit[1]["revision"].get<int>(), audit[0]["revision"].get<int>() + 1);
   EXPECT_FALSE(audit[1]["actor"].get<std::string>().empty());
   EXPECT_EQ(server().Get("/api/v1/audit?resource=gizmo").status, 400);
+  // Newest first by default; pages follow either order without gaps or repeats.
+  const json newest = server().Get("/api/v1/audit?resource=attribute&id=3").Json()["items"];
+  ASSERT_EQ(newest.size(), 2u);
+  EXPECT_EQ(newest[0]["action"], "update");
+  EXPECT_GT(newest[0]["id"].get<int>(), newest[1]["id"].get<int>());
+  for (const char* order : {"desc", "asc"}) {
+    std::vector<int> ids;
+    std::string cursor;
+    for (int page = 0; page < 100; ++page) {
+      const json p = server().Get(std::string("/api/v1/audit?limit=2&order=") + order + (cursor.empty() ? "" : "&cursor=" + cursor)).Json();
+      for (const auto& item : p["items"]) ids.push_back(item["id"].get<int>());
+      if (p["nextCursor"].is_null()) break;
+      cursor = p["nextCursor"].get<std::string>();
+    }
+    const json all = server().Get(std::string("/api/v1/audit?limit=1000&order=") + order).Json()["items"];
+    ASSERT_EQ(ids.size(), all.size()) << order;
+    for (std::size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], all[i]["id"].get<int>()) << order;
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end(), [&](int x, int y) { return std::string(order) == "asc" ? x < y : x > y; }));
+  }
+  // Misspelt filters and orders are refused, not ignored.
+  auto r = server().Get("/api/v1/audit?resouce=attribute");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.Json()["error"]["field"], "resouce");
+  EXPECT_EQ(server().Get("/api/v1/audit?order=newest").Json()["error"]["field"], "order");
 }
 
 TEST_P(ApiTest, RestartKeepsEverything) {

@@ -145,7 +145,7 @@ TEST_P(AuthTest, KeysAreCreatedListedAndRevoked) {
   EXPECT_EQ(server().Post("/api/v1/keys", R"({"name":"x","scope":"root"})", Bearer(admin_)).Json()["error"]["field"], "scope");
   EXPECT_EQ(server().Post("/api/v1/keys", R"({"scope":"sdk"})", Bearer(admin_)).Json()["error"]["field"], "name");
   // Key changes are audited with the acting key.
-  const json audit = server().Get("/api/v1/audit?resource=key", Bearer(admin_)).Json()["items"];
+  const json audit = server().Get("/api/v1/audit?order=asc&resource=key", Bearer(admin_)).Json()["items"];
   ASSERT_GE(audit.size(), 4u);  // two bootstrap keys, this create, this revoke
   EXPECT_EQ(audit.back()["action"], "revoke");
   EXPECT_EQ(audit.back()["actor"], "key:bootstrap admin");

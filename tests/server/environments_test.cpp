@@ -145,7 +145,7 @@ TEST_P(EnvironmentsTest, AWriteInStagingChangesNothingInProduction) {
   EXPECT_EQ(staged_ofrep.Json()["value"], "staged") << staged_ofrep.body;
 
   // The audit record names the environment.
-  const auto audit = server().Get("/api/v1/audit?environment=staging&resource=parameter");
+  const auto audit = server().Get("/api/v1/audit?order=asc&environment=staging&resource=parameter");
   ASSERT_EQ(audit.status, 200) << audit.body;
   ASSERT_FALSE(audit.Json()["items"].empty());
   EXPECT_EQ(audit.Json()["items"].back()["environment"], "staging");
@@ -195,7 +195,7 @@ TEST_P(EnvironmentsTest, DiffShowsTheDifferingFieldsAndPromoteCopiesThemInOneRev
   EXPECT_EQ(Param("production")["defaultValue"], "new-default");
   EXPECT_EQ(Param("production")["version"], version_before + 1);
   EXPECT_TRUE(server().Get("/api/v1/environments/production/diff?from=staging").Json()["parameters"].empty());
-  const auto audit = server().Get("/api/v1/audit?environment=production&resource=parameter");
+  const auto audit = server().Get("/api/v1/audit?order=asc&environment=production&resource=parameter");
   const json items = audit.Json()["items"];
   ASSERT_FALSE(items.empty());
   EXPECT_EQ(items.back()["action"], "promote");

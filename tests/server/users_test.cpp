@@ -160,7 +160,7 @@ TEST_P(UsersTest, AnEditorChangesStagingButNotProtectedProductionAndTheAuditName
   ASSERT_EQ(by_editor.size(), 1u);
   EXPECT_EQ(by_editor[0]["environment"], "staging");
   EXPECT_EQ(by_editor[0]["resource"], "parameter");
-  const json by_admin = server().Get("/api/v1/audit?actor=user:admin@example.com", Bearer(admin_)).Json()["items"];
+  const json by_admin = server().Get("/api/v1/audit?order=asc&actor=user:admin@example.com", Bearer(admin_)).Json()["items"];
   ASSERT_EQ(by_admin.size(), 2u);  // the editor's account, then production
   EXPECT_EQ(by_admin[0]["resource"], "user");
   EXPECT_EQ(by_admin[1]["environment"], "production");
@@ -506,7 +506,7 @@ TEST_P(UsersTest, UsersAreAdministeredWithChecks) {
   EXPECT_EQ(server().Get(path, Bearer(admin_)).status, 404);
   EXPECT_EQ(LoginRaw("ada@example.com", kPassword).status, 401);
   // The audit log has it all, filterable by resource and time.
-  const json records = server().Get("/api/v1/audit?resource=user", Bearer(admin_)).Json()["items"];
+  const json records = server().Get("/api/v1/audit?order=asc&resource=user", Bearer(admin_)).Json()["items"];
   ASSERT_EQ(records.size(), 4u);  // create ada, create bob, demote ada, delete ada
   EXPECT_EQ(records[0]["actor"], "key:bootstrap admin");
   EXPECT_EQ(records[3]["action"], "delete");

@@ -232,7 +232,12 @@ bool ServerProcess::Start(std::chrono::milliseconds timeout) {
       pid_ = -1;
       return false;
     }
-    if (Http(port_, "GET", "/healthz", "", {}, std::chrono::milliseconds(500)).status == 200) return true;
+    // Ready when it answers and has said so: what it prints before that line (the first keys, the
+    // setup link) is then in the log. /healthz alone could be another process on the same port.
+    if (Http(port_, "GET", "/healthz", "", {}, std::chrono::milliseconds(500)).status == 200 &&
+        log().find("listening on port") != std::string::npos) {
+      return true;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
   Kill();

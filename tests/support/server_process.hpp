@@ -60,7 +60,8 @@ class ServerProcess {
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
 
-  /// Starts and waits until it serves /healthz; false (with log()) on failure.
+  /// Starts and waits until it serves /healthz and has printed "listening on port"; false (with
+  /// log()) on failure.
   bool Start(std::chrono::milliseconds timeout = std::chrono::seconds(20));
   /// SIGTERM and wait; the exit status (or -1).
   int Stop();

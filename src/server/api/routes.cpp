@@ -249,6 +249,16 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
   }
   router.Add("GET", "/api/v1/audit", [&ctx](const Request& req, const PathParams&) {
     return Handle([&]() -> Result<Response> {
+      // A misspelt filter must not silently widen the answer.
+      for (const auto& [name, value] : req.query) {
+        static const std::set<std::string_view> kKnown = {"resource", "id", "environment", "actor", "since",
+                                                          "until", "order", "limit", "cursor"};
+        if (!kKnown.contains(name)) {
+          return Invalid(name.size() > 64 ? name.substr(0, 64) : name,
+                         "unknown query parameter (known: resource, id, environment, actor, since, until, order, "
+                         "limit, cursor)");
+        }
+      }
       AURORA_TRY(limit, Limit(req));
       std::optional<Kind> kind;
       if (auto resource = req.Query("resource"); resource && !resource->empty()) {
@@ -262,7 +272,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         if (ec != std::errc() || p != text->data() + text->size() || v <= 0) return Invalid("id", "must be a positive integer");
         id = v;
       }
-      AuditFilter filter{kind, id, std::nullopt, std::nullopt, std::nullopt, std::nullopt};
+      AuditFilter filter{kind, id, std::nullopt, std::nullopt, std::nullopt, std::nullopt, true};
       if (auto env = req.Query("environment"); env && !env->empty()) filter.environment = std::string(*env);
       if (auto actor = req.Query("actor"); actor && !actor->empty()) {
         if (actor->size() > 512) return Invalid("actor", "must be at most 512 characters");
@@ -274,6 +284,10 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
         const auto t = engine::ParseRfc3339(*text);
         if (!t) return Invalid(bound, "must be an RFC 3339 date-time such as 2026-12-01T00:00:00Z");
         (std::string_view(bound) == "since" ? filter.since : filter.until) = ToMicros(*t);
+      }
+      if (const auto order = req.Query("order"); order && !order->empty()) {
+        if (*order != "asc" && *order != "desc") return Invalid("order", "must be desc (newest first, the default) or asc");
+        filter.newest_first = *order == "desc";
       }
       AURORA_TRY(page, ctx.resources.Audit(filter, std::string(req.Query("cursor").value_or("")), limit));
       return JsonResponse(200, page.ToJson());
