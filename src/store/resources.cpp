@@ -108,6 +108,10 @@ Result<std::optional<Resource>> GetResourceByName(Transaction& tx, Kind kind, co
   return SelectOne(tx, kind, "WHERE name = $1", {Param(name)});
 }
 
+Result<std::optional<Resource>> GetExperimentByUuid(Transaction& tx, const std::string& uuid) {
+  return SelectOne(tx, Kind::kExperiment, "WHERE uuid = $1", {Param(uuid)});
+}
+
 Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit,
                                             std::optional<std::int64_t> environment_id) {
   if (environment_id && kind == Kind::kExperiment) {

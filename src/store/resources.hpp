@@ -42,6 +42,8 @@ struct Resource {
 
 Result<std::optional<Resource>> GetResource(Transaction& tx, Kind kind, std::int64_t id);
 Result<std::optional<Resource>> GetResourceByName(Transaction& tx, Kind kind, const std::string& name);
+/// The experiment with this uuid.
+Result<std::optional<Resource>> GetExperimentByUuid(Transaction& tx, const std::string& uuid);
 /// Up to `limit` resources with id > `after_id`, ascending; experiments of `environment_id` only
 /// when given.
 Result<std::vector<Resource>> ListResources(Transaction& tx, Kind kind, std::int64_t after_id, int limit,

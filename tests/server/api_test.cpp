@@ -56,6 +56,45 @@ TEST_P(ApiTest, CreatesReadsListsUpdatesAndDeletesAttributes) {
   EXPECT_EQ(server().Get("/api/v1/attributes/" + std::to_string(a["id"].get<int>())).status, 404);
 }
 
+TEST_P(ApiTest, EveryResourceIsAddressedByNameAsWellAsById) {
+  Seed();
+  const json p = Create("parameters", {{"name", "new_checkout"}, {"dataType", "boolean"}, {"defaultValue", false}});
+  const std::string id = std::to_string(p["id"].get<int>());
+  // Read, change and delete a parameter by its name, as by its id.
+  auto r = server().Get("/api/v1/parameters/new_checkout");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["id"], p["id"]);
+  EXPECT_EQ(r.Header("etag"), "\"1\"");
+  r = server().Patch("/api/v1/parameters/new_checkout", R"({"enabled":true,"version":1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(server().Get("/api/v1/parameters/" + id).Json()["enabled"], true);
+  EXPECT_EQ(server().Get("/api/v1/parameters/old_checkout").status, 404);
+  EXPECT_NE(server().Get("/api/v1/parameters/old_checkout").Json()["error"]["message"].get<std::string>().find("old_checkout"),
+            std::string::npos);
+  // Attributes by name; segments by their label (spaces and all).
+  EXPECT_EQ(server().Get("/api/v1/attributes/country").Json()["name"], "country");
+  const json seg = Create("segments", json::parse(R"({"name": "US users", "rules": [{"name": "us",
+      "conditions": [{"attribute": "country", "operator": "in", "value": "US"}]}]})"));
+  r = server().Get("/api/v1/segments/US%20users");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["id"], seg["id"]);
+  // Experiments by name or uuid, actions too.
+  const json e = Create("experiments", json::parse(R"({"name": "Checkout test", "hashAttribute": "user_id",
+      "variants": [{"name": "A", "trafficAllocation": 50, "parameters": [{"parameterName": "new_checkout", "rolloutValue": true}]},
+                   {"name": "B", "trafficAllocation": 50, "parameters": [{"parameterName": "new_checkout", "rolloutValue": false}]}]})"));
+  EXPECT_EQ(server().Get("/api/v1/experiments/Checkout%20test").Json()["id"], e["id"]);
+  EXPECT_EQ(server().Get("/api/v1/experiments/" + e["uuid"].get<std::string>()).Json()["id"], e["id"]);
+  r = server().Post("/api/v1/experiments/Checkout%20test/start", "");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["status"], "running");
+  // Delete by name.
+  EXPECT_EQ(Http(server().port(), "DELETE", "/api/v1/experiments/Checkout%20test/abort", "").status, 405);
+  EXPECT_EQ(server().Post("/api/v1/experiments/Checkout%20test/abort", "").status, 200);
+  EXPECT_EQ(Http(server().port(), "DELETE", "/api/v1/experiments/Checkout%20test", "").status, 204);
+  EXPECT_EQ(Http(server().port(), "DELETE", "/api/v1/parameters/new_checkout", "").status, 204);
+  EXPECT_EQ(server().Get("/api/v1/parameters/" + id).status, 404);
+}
+
 TEST_P(ApiTest, ListsPageByCursorInAscendingIdOrder) {
   for (int i = 0; i < 7; ++i) Create("attributes", {{"name", "a" + std::to_string(i)}, {"dataType", "string"}});
   std::vector<int> ids;

@@ -1266,51 +1266,40 @@ TEST_P(BadInputTest, HugeNegativeZeroAndFractionalNumbersAreRefused) {
 
 TEST_P(BadInputTest, BadPathIdsAreRefusedOnEveryIdRoute) {
   Seed();
-  const std::vector<std::string> bad_ids = {"0",
-                                            "-1",
-                                            "1.5",
-                                            "1e20",
-                                            "9223372036854775808",
-                                            "18446744073709551616",
-                                            "abc",
-                                            "1abc",
-                                            "%20",
-                                            "+1",
-                                            "0x1",
-                                            "1%2e5",
-                                            "-0",
-                                            " 1",
-                                            "1;DROP",
-                                            "%27%20OR%201%3D1"};
+  // A path takes an id or a name. Digits that are no positive int64, and text that can be no
+  // name of the kind, are 400 naming "id"; a well-formed id or name of nothing is 404.
+  const std::vector<std::string> bad_everywhere = {"0", "9223372036854775808", "18446744073709551616", "%20",
+                                                   "%20x", "x%20", "%01"};
+  // Attribute and parameter names are identifiers: these cannot be one.
+  const std::vector<std::string> bad_identifiers = {"-1", "1.5", "1e20", "1abc", "+1", "0x1", "1%2e5", "-0",
+                                                    "1;DROP", "%27%20OR%201%3D1", "_x"};
+  // Segment and experiment names are labels: the same texts are names of nothing there.
   for (const char* plural : kPlurals) {
     const std::string base = std::string("/api/v1/") + plural + "/";
     const std::string body = Dump(CreateBody(plural));
-    for (const std::string& id : bad_ids) {
-      if (id == " 1") continue;  // a space would end the request line; covered by %20
-      Refused("id " + id, "GET", base + id, "", Bad("id"));
-      Refused("id " + id, "PUT", base + id, body, Bad("id"), {{"If-Match", "\"1\""}});
-      Refused("id " + id, "PATCH", base + id, R"({"description":"x"})", Bad("id"),
-              {{"If-Match", "\"1\""}});
-      Refused("id " + id, "DELETE", base + id, "", Bad("id"));
-    }
-    // Well-formed ids of nothing: 404 on every id route.
-    for (const std::string& id : std::vector<std::string>{"999", "9223372036854775807"}) {
-      Refused("missing id", "GET", base + id, "", NotFound());
-      Refused("missing id", "PUT", base + id, body, NotFound(), {{"If-Match", "\"1\""}});
-      Refused("missing id", "PATCH", base + id, R"({"description":"x"})", NotFound(),
-              {{"If-Match", "\"1\""}});
-      Refused("missing id", "DELETE", base + id, "", NotFound());
+    const bool identifiers = std::string(plural) == "attributes" || std::string(plural) == "parameters";
+    std::vector<std::pair<std::string, bool>> cases;  // (id, refused as malformed)
+    for (const auto& id : bad_everywhere) cases.emplace_back(id, true);
+    for (const auto& id : bad_identifiers) cases.emplace_back(id, identifiers);
+    cases.emplace_back("999", false);
+    cases.emplace_back("9223372036854775807", false);
+    cases.emplace_back("no_such_name", false);
+    for (const auto& [id, malformed] : cases) {
+      const auto expect = malformed ? Bad("id") : NotFound();
+      Refused("id " + id, "GET", base + id, "", expect);
+      Refused("id " + id, "PUT", base + id, body, expect, {{"If-Match", "\"1\""}});
+      Refused("id " + id, "PATCH", base + id, R"({"description":"x"})", expect, {{"If-Match", "\"1\""}});
+      Refused("id " + id, "DELETE", base + id, "", expect);
     }
   }
   for (const char* action : {"start", "pause", "complete", "abort"}) {
-    for (const std::string& id : bad_ids) {
-      if (id == " 1") continue;
+    for (const auto& id : bad_everywhere) {
       Refused("action id " + id, "POST", "/api/v1/experiments/" + id + "/" + action, "", Bad("id"));
     }
-    Refused("action on missing", "POST", std::string("/api/v1/experiments/999/") + action, "",
-            NotFound());
-    Refused("action on missing", "POST",
-            std::string("/api/v1/experiments/9223372036854775807/") + action, "", NotFound());
+    for (const std::string id : {"999", "9223372036854775807", "no such experiment", "1abc"}) {
+      Refused("action on missing " + id, "POST", "/api/v1/experiments/" + UrlEncode(id) + "/" + action, "",
+              NotFound());
+    }
   }
 }
 

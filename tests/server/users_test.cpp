@@ -147,6 +147,9 @@ TEST_P(UsersTest, AnEditorChangesStagingButNotProtectedProductionAndTheAuditName
   EXPECT_EQ(r.status, 403) << r.body;
   EXPECT_EQ(r.Json()["error"]["code"], "forbidden");
   EXPECT_NE(r.Json()["error"]["message"].get<std::string>().find("protected"), std::string::npos);
+  // By name instead of id: the same refusal.
+  EXPECT_EQ(Call("PATCH", "/api/v1/parameters/checkout?environment=production", R"({"enabled":true,"version":2})",
+                 editor.Write()).status, 403);
   // Without ?environment= the default environment (production) is meant: refused as well.
   EXPECT_EQ(Call("PATCH", path, R"({"enabled":true,"version":2})", editor.Write()).status, 403);
   // Nothing changed in production.
@@ -196,6 +199,8 @@ TEST_P(UsersTest, EditorsMayNotReachProtectedEnvironmentsAnyOtherWay) {
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string exp_path = "/api/v1/experiments/" + std::to_string(r.Json()["id"].get<std::int64_t>());
   EXPECT_EQ(Call("POST", exp_path + "/start", "", editor.Write()).status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/experiments/exp/start", "", editor.Write()).status, 403);  // by name
+  EXPECT_EQ(Call("DELETE", "/api/v1/experiments/exp", "", editor.Write()).status, 403);
   EXPECT_EQ(Call("DELETE", exp_path, "", editor.Write()).status, 403);
   // Deleting a parameter enabled in production is refused; disabled there, it is allowed.
   const std::string path = "/api/v1/parameters/" + std::to_string(id);
@@ -204,6 +209,7 @@ TEST_P(UsersTest, EditorsMayNotReachProtectedEnvironmentsAnyOtherWay) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Call("DELETE", path, "", editor.Write()).status, 403);
   EXPECT_EQ(server().Get(path, Bearer(admin_)).status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/parameters/checkout", "", editor.Write()).status, 403);  // by name
   r = server().Patch(path + "?environment=production", R"({"enabled":false})",
                      {{"Authorization", "Bearer " + admin_}, {"If-Match", "\"2\""}});
   ASSERT_EQ(r.status, 200) << r.body;

@@ -46,17 +46,23 @@ std::string OriginOf(std::string_view url) {
   return out;
 }
 
-// The environment of the experiment in the path, "" when it cannot be found (the handler then
-// answers 404 or 400 itself).
-std::string ExperimentEnvironment(ResourceService& resources, std::string_view path) {
-  constexpr std::string_view kPrefix = "/api/v1/experiments/";
-  if (!path.starts_with(kPrefix)) return "";
-  std::string_view rest = path.substr(kPrefix.size());
+// The id of the resource named by the path segment after `prefix` (an id or a name, as the
+// handlers read it); nullopt when it names nothing (the handler then answers 400 or 404).
+std::optional<std::int64_t> PathResource(ResourceService& resources, store::Kind kind, std::string_view path,
+                                         std::string_view prefix) {
+  if (!path.starts_with(prefix)) return std::nullopt;
+  std::string_view rest = path.substr(prefix.size());
   rest = rest.substr(0, rest.find('/'));
-  std::int64_t id = 0;
-  const auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
-  if (ec != std::errc() || p != rest.data() + rest.size() || id <= 0) return "";
-  auto e = resources.Get(store::Kind::kExperiment, id);
+  auto id = resources.ResolveId(kind, rest);
+  if (!id) return std::nullopt;
+  return *id;
+}
+
+// The environment of the experiment in the path, "" when it cannot be found.
+std::string ExperimentEnvironment(ResourceService& resources, std::string_view path) {
+  const auto id = PathResource(resources, store::Kind::kExperiment, path, "/api/v1/experiments/");
+  if (!id) return "";
+  auto e = resources.Get(store::Kind::kExperiment, *id);
   if (!e || !(*e)["environment"].is_string()) return "";
   return (*e)["environment"].get<std::string>();
 }
@@ -132,12 +138,9 @@ std::optional<http::Response> CheckProtected(const http::Request& req, Target ta
                        "\" is protected: create it with \"enabled\": false, then enable it where you may");
     }
     case Target::kParameterEverywhere: {
-      constexpr std::string_view kPrefix = "/api/v1/parameters/";
-      const std::string_view rest = std::string_view(req.path).substr(kPrefix.size());
-      std::int64_t id = 0;
-      const auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), id);
-      if (ec != std::errc() || p != rest.data() + rest.size() || id <= 0) return std::nullopt;
-      auto parameter = resources.Get(store::Kind::kParameter, id);
+      const auto id = PathResource(resources, store::Kind::kParameter, req.path, "/api/v1/parameters/");
+      if (!id) return std::nullopt;
+      auto parameter = resources.Get(store::Kind::kParameter, *id);
       if (!parameter) return std::nullopt;
       for (const std::string& env : ProtectedEnvironments(resources)) {
         const auto& states = (*parameter)["environments"];

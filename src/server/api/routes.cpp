@@ -97,7 +97,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   });
   router.Add("GET", base + "/:id", [&ctx, kind](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
-      AURORA_TRY(id, PathId(params));
+      AURORA_TRY(id, ctx.resources.ResolveId(kind, params.Get("id")));
       AURORA_TRY(resource, ctx.resources.Get(kind, id, EnvironmentParam(req)));
       return WithEtag(JsonResponse(200, resource), resource);
     });
@@ -106,7 +106,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
     const bool patch = std::string_view(method) == "PATCH";
     router.Add(method, base + "/:id", [&ctx, kind, patch](const Request& req, const PathParams& params) {
       return Handle([&]() -> Result<Response> {
-        AURORA_TRY(id, PathId(params));
+        AURORA_TRY(id, ctx.resources.ResolveId(kind, params.Get("id")));
         AURORA_TRY(body, ParseBody(req, false));
         AURORA_TRY(if_match, IfMatch(req));
         AURORA_TRY(updated, ctx.resources.Update(kind, id, body, if_match, patch,
@@ -117,7 +117,7 @@ void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   }
   router.Add("DELETE", base + "/:id", [&ctx, kind](const Request& req, const PathParams& params) {
     return Handle([&]() -> Result<Response> {
-      AURORA_TRY(id, PathId(params));
+      AURORA_TRY(id, ctx.resources.ResolveId(kind, params.Get("id")));
       if (const std::string env = EnvironmentParam(req); !env.empty()) AURORA_CHECK(ctx.resources.FindEnvironment(env));
       AURORA_CHECK(ctx.resources.Delete(kind, id, req.actor));
       Response r;
@@ -239,7 +239,7 @@ void RegisterRoutes(http::Router& router, ApiContext& ctx) {
     router.Add("POST", std::string("/api/v1/experiments/:id/") + action,
                [&ctx, action](const Request& req, const PathParams& params) {
                  return Handle([&]() -> Result<Response> {
-                   AURORA_TRY(id, PathId(params));
+                   AURORA_TRY(id, ctx.resources.ResolveId(Kind::kExperiment, params.Get("id")));
                    AURORA_TRY(body, ParseBody(req, true));
                    if (!body.is_object() || !body.empty()) return Invalid("", "this action takes no body");
                    AURORA_TRY(e, ctx.resources.Act(id, action, req.actor));

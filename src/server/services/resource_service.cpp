@@ -184,6 +184,40 @@ void ResourceService::Notify(const std::vector<store::EnvironmentRevision>& chan
   for (auto& l : copy) l(changed);
 }
 
+Result<std::int64_t> ResourceService::ResolveId(store::Kind kind, std::string_view text) {
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) {
+    std::int64_t id = 0;
+    const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || p != text.data() + text.size() || id <= 0) {
+      return Invalid("id", "must be a positive integer id (or a name)");
+    }
+    return id;
+  }
+  const std::string name(text);
+  const bool identifier = kind == Kind::kAttribute || kind == Kind::kParameter;
+  if (identifier) {
+    if (!CheckIdentifier(name, "id")) {
+      return Invalid("id", "must be a positive integer id or a name (a letter, then letters, digits, '_', '.' or '-')");
+    }
+  } else {
+    const auto label = CheckLabel(name, "id");
+    if (!label || *label != name) return Invalid("id", "must be a positive integer id, a name or a uuid");
+  }
+  AURORA_TRY(tx, db_.Begin(false));
+  AURORA_TRY(found, store::GetResourceByName(*tx, kind, name));
+  if (!found && kind == Kind::kExperiment) {
+    AURORA_TRY(by_uuid, store::GetExperimentByUuid(*tx, name));
+    found = std::move(by_uuid);
+  }
+  if (!found) {
+    // Identifiers are safe to echo; labels are free text and are not.
+    return Error{ErrorCode::kNotFound, std::string(store::KindName(kind)) +
+                                           (identifier ? " \"" + name + "\"" : " with this name") + " not found"};
+  }
+  return found->id;
+}
+
 Result<store::Environment> ResourceService::FindEnvironment(const std::string& name) {
   const std::string& wanted = name.empty() ? default_environment_ : name;
   AURORA_TRY(tx, db_.Begin(false));

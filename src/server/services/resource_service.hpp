@@ -106,6 +106,12 @@ class ResourceService {
   /// kNotFound naming the environment unless it exists ("" = the default one).
   Result<store::Environment> FindEnvironment(const std::string& name);
 
+  /// The id of the resource a path names: digits are its id (not checked here); otherwise its
+  /// name (attributes and parameters: an identifier; segments and experiments: a label, or an
+  /// experiment's uuid). kInvalidArgument (field "id") for text that can be neither, kNotFound
+  /// for a name of nothing.
+  Result<std::int64_t> ResolveId(store::Kind kind, std::string_view text);
+
  private:
   template <class F>
   auto Write(F&& body) -> decltype(body(std::declval<WriteContext&>()));
