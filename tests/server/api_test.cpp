@@ -95,6 +95,49 @@ TEST_P(ApiTest, EveryResourceIsAddressedByNameAsWellAsById) {
   EXPECT_EQ(server().Get("/api/v1/parameters/" + id).status, 404);
 }
 
+TEST_P(ApiTest, ARunningExperimentKeepsItsBucketsAndAPatchNeverDropsVariantValues) {
+  Seed();
+  Create("parameters", {{"name", "checkout"}, {"dataType", "string"}, {"defaultValue", "old"}});
+  const json e = Create("experiments", json::parse(R"({"name": "Checkout test", "hashAttribute": "user_id",
+      "variants": [{"name": "A", "trafficAllocation": 50, "parameters": [{"parameterName": "checkout", "rolloutValue": "a"}]},
+                   {"name": "B", "trafficAllocation": 50, "parameters": [{"parameterName": "checkout", "rolloutValue": "b"}]}]})"));
+  const std::string path = "/api/v1/experiments/" + std::to_string(e["id"].get<int>());
+  // The report: 50/50 -> 90/10 by a PATCH of variants without their parameters emptied both.
+  auto r = server().Patch(path, R"({"version":1,"variants":[{"id":1,"name":"A","trafficAllocation":90},{"id":2,"name":"B","trafficAllocation":10}]})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.Json()["error"]["field"], "variants[0].parameters");
+  ASSERT_EQ(server().Post(path + "/start", "").status, 200);
+  const json running = server().Get(path).Json();
+  // While it runs, nothing that moves users between variants may change.
+  const std::vector<std::pair<std::string, std::string>> moves = {
+      {R"({"variants":[{"id":1,"name":"A","trafficAllocation":90,"parameters":[{"parameterName":"checkout","rolloutValue":"a"}]},{"id":2,"name":"B","trafficAllocation":10,"parameters":[{"parameterName":"checkout","rolloutValue":"b"}]}]})", "variants"},
+      {R"({"variants":[{"id":1,"name":"A","trafficAllocation":100,"parameters":[]}]})", "variants"},
+      {R"({"populationSize":50})", "populationSize"},
+      {R"({"hashAttributeId":2,"hashAttribute":"country"})", "hashAttribute"},
+  };
+  for (const auto& [patch, field] : moves) {
+    json body = json::parse(patch);
+    body["version"] = running["version"];
+    r = server().Patch(path, body.dump());
+    EXPECT_EQ(r.status, 409) << patch << " -> " << r.body;
+    EXPECT_EQ(r.Json()["error"]["field"], field) << patch;
+    EXPECT_NE(r.Json()["error"]["message"].get<std::string>().find("pause"), std::string::npos) << r.body;
+  }
+  EXPECT_EQ(server().Get(path).Json(), running);  // nothing was written
+  // What does not move users may change: the hypothesis, a variant's value.
+  r = server().Patch(path, json{{"version", running["version"]}, {"hypothesis", "B sells more"}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Paused, the allocation may change; values sent along are kept.
+  ASSERT_EQ(server().Post(path + "/pause", "").status, 200);
+  json body = json::parse(moves[0].first);
+  body["version"] = server().Get(path).Json()["version"];
+  r = server().Patch(path, body.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json()["variants"][0]["trafficAllocation"], 90);
+  EXPECT_EQ(r.Json()["variants"][0]["parameters"][0]["rolloutValue"], "a");
+  EXPECT_EQ(r.Json()["variants"][1]["parameters"][0]["rolloutValue"], "b");
+}
+
 TEST_P(ApiTest, ListsPageByCursorInAscendingIdOrder) {
   for (int i = 0; i < 7; ++i) Create("attributes", {{"name", "a" + std::to_string(i)}, {"dataType", "string"}});
   std::vector<int> ids;

@@ -339,6 +339,30 @@ Result<Normalized> Experiment(const json& input, const store::Resource* existing
                                 {"trafficAllocation", allocation % 100 == 0 ? json(allocation / 100) : json(allocation / 100.0)},
                                 {"parameters", std::move(out_params)}});
   }
+  // A running experiment keeps its buckets: what decides which variant a user gets (hash
+  // attribute, population, segment, the variants and their allocations) is frozen while it runs.
+  if (existing != nullptr && existing->status == "running") {
+    const json& old = existing->body;
+    const auto buckets = [](const json& vs) {
+      std::vector<std::pair<json, json>> out;
+      for (const auto& v : vs) out.emplace_back(v.value("id", json()), v.value("trafficAllocation", json()));
+      return out;
+    };
+    const char* changed = nullptr;
+    if (old.value("hashAttributeId", json()) != json(hash.id)) changed = "hashAttribute";
+    if (old.value("populationSize", json()) != (population % 100 == 0 ? json(population / 100) : json(population / 100.0))) {
+      changed = "populationSize";
+    }
+    if (old.value("segmentId", json()) != (segment_id ? json(*segment_id) : json(nullptr))) changed = "segmentId";
+    if (buckets(old.value("variants", json::array())) != buckets(out_variants)) changed = "variants";
+    if (changed != nullptr) {
+      return Error{ErrorCode::kConflict,
+                   std::string("the experiment is running: changing ") + changed +
+                       " would move users between variants (re-bucketing) and mix their results; pause it first "
+                       "(POST /api/v1/experiments/{id}/pause) or start a new experiment",
+                   changed};
+    }
+  }
   n.resource.name = name;
   n.resource.uuid = existing != nullptr ? existing->uuid : NewUuid();
   n.resource.status = existing != nullptr ? existing->status : "draft";

@@ -465,6 +465,18 @@ Result<nlohmann::ordered_json> ResourceService::Update(Kind kind, std::int64_t i
           return Invalid(key, "is read-only and cannot be changed");
         }
       }
+      // RFC 7396 replaces arrays whole. A variant sent without its parameters would lose them
+      // without a word (a running experiment would then serve defaults): say so instead.
+      if (kind == Kind::kExperiment && input.contains("variants") && input["variants"].is_array()) {
+        for (std::size_t i = 0; i < input["variants"].size(); ++i) {
+          const json& v = input["variants"][i];
+          if (v.is_object() && !v.contains("parameters")) {
+            return Invalid("variants[" + std::to_string(i) + "].parameters",
+                           "is required in a PATCH of variants: the array is replaced whole (RFC 7396), so a variant "
+                           "sent without its parameters would lose them; send each variant complete (use [] for none)");
+          }
+        }
+      }
       json merged = json(before);
       merged.erase("version");
       merged.merge_patch(input);
