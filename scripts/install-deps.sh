@@ -12,7 +12,7 @@ packages=(
   libcurl4-openssl-dev libargon2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  wrk nodejs npm curl
+  wrk nodejs npm curl dpkg-dev
 )
 
 missing=()

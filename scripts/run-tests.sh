@@ -24,7 +24,11 @@ echo "run-tests: S3 (s3rver) at $AURORA_TEST_S3_ENDPOINT"
 ctest --preset "$preset" -j 2 --no-tests=error "$@"
 # OpenFeature: the official OFREP provider and the OFREP schema against the real server.
 bash tests/ofrep/run.sh "build/$preset/src/server/aurora-server"
+# The API document: valid OpenAPI 3.1 (an npm validator) and complete operations.
+bash tools/openapi-lint/run.sh
 # OpenID Connect sign-in against a real OpenID provider (oidc-provider) on loopback.
 bash tests/oidc/run.sh "build/$preset/src/server/aurora-server"
 # The installed SDK package, consumed by a separate project (CMake and pkg-config).
 bash scripts/check-install.sh "build/$preset"
+# The Debian package of the server: built with cpack, unpacked with dpkg -x, started.
+bash scripts/check-deb.sh "build/$preset"

@@ -94,10 +94,13 @@ int RunEval(const std::vector<std::string>& args) {
     auto attributes = engine::ParseJson(has_attributes ? attributes_text : "{}");
     if (!attributes) {
       std::cout << ErrorLine("invalid_argument", "attributes: " + attributes.error().message) << "\n";
-      return 0;
+      return 1;
     }
-    std::cout << EvaluateCase(**snapshot, parameter, *attributes, has_now ? &now_text : nullptr) << "\n";
-    return 0;
+    const std::string line = EvaluateCase(**snapshot, parameter, *attributes, has_now ? &now_text : nullptr);
+    std::cout << line << "\n";
+    // The answer is printed either way; an error (unknown parameter, bad attributes) also fails the command.
+    const auto parsed = nlohmann::json::parse(line, nullptr, false);
+    return parsed.is_object() && parsed.contains("error") ? 1 : 0;
   }
 
   return RunCaseLines("eval", cases_path, [&](const nlohmann::json& doc) {

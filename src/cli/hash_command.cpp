@@ -7,9 +7,19 @@
 
 namespace aurora::cli {
 
-int RunHash(const std::vector<std::string>& args) {
-  if (args.size() != 1) {
-    std::cerr << "usage: aurora hash KEY\n";
+int RunHash(const std::vector<std::string>& all_args) {
+  constexpr const char* kUsage =
+      "usage: aurora hash KEY\n"
+      "Prints the MurmurHash3 h1 of KEY and its bucket (0..9999), as the engine buckets it.\n"
+      "A key that starts with '-' follows --: aurora hash -- --my-key\n";
+  std::vector<std::string> args = all_args;
+  if (!args.empty() && (args[0] == "-h" || args[0] == "--help")) {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (!args.empty() && args[0] == "--") args.erase(args.begin());
+  if (args.size() != 1 || (all_args[0] != "--" && args[0].starts_with("-"))) {
+    std::cerr << kUsage;
     return 64;
   }
   const std::uint64_t h1 = engine::HashH1(args[0]);

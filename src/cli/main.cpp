@@ -27,6 +27,13 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
+  // --version anywhere before a "--" (aurora --version, aurora eval --version, ...).
+  for (int i = 1; i < argc && std::string(argv[i]) != "--"; ++i) {
+    if (std::string(argv[i]) == "--version" || (i == 1 && std::string(argv[i]) == "version")) {
+      std::cout << "aurora " << AURORA_VERSION << "\n";
+      return 0;
+    }
+  }
   try {
     if (command == "eval") return aurora::cli::RunEval(args);
     if (command == "hash") return aurora::cli::RunHash(args);

@@ -250,6 +250,9 @@ int RunServer(const std::vector<std::string>& all_args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) {
       config_path = args[++i];
+    } else if (args[i] == "--version") {
+      std::cout << "aurora-server " << AURORA_VERSION << "\n";
+      return 0;
     } else if (args[i] == "-h" || args[i] == "--help") {
       std::cout << kUsage;
       return 0;

@@ -88,8 +88,24 @@ TEST(CliTest, EvalSinglePrintsTheFullResultObject) {
   EXPECT_EQ(nlohmann::json::parse(r.out),
             nlohmann::json::parse(R"({"parameter":"p","value":"us","dataType":"string","source":"rule","reason":"rule","ruleId":"r1"})"));
   r = Aurora("eval --snapshot " + snapshot + " --parameter missing --attributes '{}'");
-  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 1);  // printed, and failed
   EXPECT_EQ(nlohmann::json::parse(r.out)["error"]["code"], "not_found");
+}
+
+TEST(CliTest, HelpAndVersionAreAnsweredNotTakenAsInput) {
+  CliRun r = Aurora("hash --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("usage: aurora hash KEY"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("h1="), std::string::npos) << r.out;
+  r = Aurora("hash -- --help");  // a key that really starts with dashes
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("h1="), std::string::npos) << r.out;
+  EXPECT_EQ(Aurora("hash --bogus").exit_code, 64);
+  for (const char* args : {"--version", "version", "eval --version", "hash --version", "stats --version"}) {
+    r = Aurora(args);
+    EXPECT_EQ(r.exit_code, 0) << args;
+    EXPECT_NE(r.out.find("aurora 0."), std::string::npos) << args << ": " << r.out;
+  }
 }
 
 TEST(CliTest, EvalRefusesAnInvalidSnapshotWithExitTwoAndThePath) {
