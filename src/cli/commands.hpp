@@ -12,5 +12,7 @@ int RunHash(const std::vector<std::string>& args);
 int RunMigrate(std::vector<std::string> args);
 int RunServer(const std::vector<std::string>& args, const char* argv0);
 int RunStats(const std::vector<std::string>& args);
+/// `aurora parameters|segments|attributes|experiments list|get|set|delete` through the API.
+int RunResource(const std::string& plural, const std::vector<std::string>& args);
 
 }  // namespace aurora::cli

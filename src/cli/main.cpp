@@ -16,7 +16,9 @@ constexpr const char* kUsage =
     "  keys list | create NAME admin|sdk | revoke ID   manage API keys on the database directly\n"
     "  users list | create EMAIL ROLE | disable EMAIL | enable EMAIL | reset-password EMAIL\n"
     "         manage user accounts on the database directly (passwords are read from stdin)\n"
-    "  stats --cases FILE   run experiment statistics cases (aurora stats --help)\n";
+    "  stats --cases FILE   run experiment statistics cases (aurora stats --help)\n"
+    "  parameters|segments|attributes|experiments list|get|set|delete\n"
+    "         manage resources by name through the API (--server, --key; aurora parameters --help)\n";
 
 }  // namespace
 
@@ -40,6 +42,9 @@ int main(int argc, char** argv) {
     if (command == "migrate") return aurora::cli::RunMigrate(args);
     if (command == "server") return aurora::cli::RunServer(args, argv[0]);
     if (command == "stats") return aurora::cli::RunStats(args);
+    if (command == "parameters" || command == "segments" || command == "attributes" || command == "experiments") {
+      return aurora::cli::RunResource(command, args);
+    }
     if (command == "keys" || command == "users") {
       std::vector<std::string> with_command = {command};
       with_command.insert(with_command.end(), args.begin(), args.end());
