@@ -180,6 +180,11 @@ TEST_P(UsersTest, EditorsMayNotReachProtectedEnvironmentsAnyOtherWay) {
   auto r = Call("POST", "/api/v1/parameters?environment=staging",
                 R"({"name":"banner","dataType":"boolean","defaultValue":true,"enabled":true})", editor.Write());
   EXPECT_EQ(r.status, 403) << r.body;
+  // Without "enabled" it would start enabled (the default): refused as well.
+  r = Call("POST", "/api/v1/parameters?environment=staging",
+           R"({"name":"banner","dataType":"boolean","defaultValue":true})", editor.Write());
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(server().Get("/api/v1/parameters/banner", Bearer(admin_)).status, 404);
   r = Call("POST", "/api/v1/parameters?environment=staging",
            R"({"name":"banner","dataType":"boolean","defaultValue":true,"enabled":false})", editor.Write());
   EXPECT_EQ(r.status, 201) << r.body;

@@ -125,15 +125,15 @@ std::optional<http::Response> CheckProtected(const http::Request& req, Target ta
     }
     case Target::kNewParameter: {
       if (auto refused = refuse_if_protected(query_env)) return refused;
-      // A new parameter lands in every environment with the body's `enabled`: an enabled one
-      // would go live in the protected ones too.
+      // A new parameter lands in every environment with the body's `enabled`, which defaults to
+      // true: unless it is explicitly false, it would go live in the protected ones too.
       auto body = engine::ParseJson(req.body);
-      if (!body || !body->is_object()) return std::nullopt;
+      if (!body || !body->is_object()) return std::nullopt;  // the handler answers 400
       const auto it = body->find("enabled");
-      if (it == body->end() || !it->is_boolean() || !it->get<bool>()) return std::nullopt;
+      if (it != body->end() && it->is_boolean() && !it->get<bool>()) return std::nullopt;
       const auto protected_envs = ProtectedEnvironments(resources);
       if (protected_envs.empty()) return std::nullopt;
-      return Forbidden("a new parameter starts with the same \"enabled\" in every environment, and \"" +
+      return Forbidden("a new parameter starts with the same \"enabled\" (default true) in every environment, and \"" +
                        protected_envs.front() +
                        "\" is protected: create it with \"enabled\": false, then enable it where you may");
     }
