@@ -15,22 +15,10 @@ using nlohmann::json;
 
 class CliResourcesTest : public KeyedServerTest {
  protected:
-  struct Run {
-    int code = -1;
-    std::string out;
-  };
   // Runs the CLI with the server's address and a key in the environment; stdin from `input`.
-  Run Aurora(const std::string& args, const std::string& key, const std::string& input = "") {
-    const std::string command = "printf '%s' '" + input + "' | AURORA_URL=http://127.0.0.1:" +
-                                std::to_string(server().port()) + " AURORA_KEY=" + key + " " +
-                                std::string(AURORA_CLI_PATH) + " " + args + " 2>&1";
-    Run r;
-    FILE* p = popen(command.c_str(), "r");
-    char buf[1024];
-    while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) r.out += buf;
-    const int status = p == nullptr ? -1 : pclose(p);
-    r.code = WEXITSTATUS(status);
-    return r;
+  CommandResult Aurora(const std::string& args, const std::string& key, const std::string& input = "") {
+    return RunCommand("printf '%s' '" + input + "' | AURORA_URL=http://127.0.0.1:" + std::to_string(server().port()) +
+                      " AURORA_KEY=" + key + " " + std::string(AURORA_CLI_PATH) + " " + args + " 2>&1");
   }
 };
 

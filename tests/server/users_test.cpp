@@ -574,14 +574,9 @@ TEST_P(UsersTest, TheUsersCommandManagesAccountsOnTheDatabase) {
   std::string env;
   for (const auto& [k, v] : db_.env) env += k + "='" + v + "' ";
   const auto run = [&](const std::string& args, const std::string& input) {
-    const std::string command =
-        "printf '" + input + "' | env " + env + std::string(AURORA_SERVER_PATH) + " users " + args + " 2>&1";
-    FILE* p = popen(command.c_str(), "r");
-    std::string out;
-    char buf[512];
-    while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) out += buf;
-    const int status = p == nullptr ? -1 : pclose(p);
-    return std::make_pair(WEXITSTATUS(status), out);
+    const auto r = RunCommand("printf '" + input + "' | env " + env + std::string(AURORA_SERVER_PATH) + " users " +
+                              args + " 2>&1");
+    return std::make_pair(r.code, r.out);
   };
   auto [code, out] = run("create ada@example.com admin --name Ada", "correct horse battery\\n");
   EXPECT_EQ(code, 0) << out;
@@ -600,14 +595,9 @@ TEST_P(UsersTest, TheUsersCommandManagesAccountsOnTheDatabase) {
   if (GetParam() == "sqlite") {
     EXPECT_NE(out.find("using SQLite database"), std::string::npos) << out;
     const std::string missing = db_.dir + "/elsewhere/aurora.db";
-    const std::string command = "env DATABASE_PATH='" + missing + "' " + std::string(AURORA_SERVER_PATH) +
-                                " keys create rescue admin 2>&1";
-    FILE* p = popen(command.c_str(), "r");
-    std::string text;
-    char buf[512];
-    while (p != nullptr && fgets(buf, sizeof buf, p) != nullptr) text += buf;
-    const int status = p == nullptr ? -1 : pclose(p);
-    EXPECT_NE(WEXITSTATUS(status), 0) << text;
+    const auto [status, text] = RunCommand("env DATABASE_PATH='" + missing + "' " + std::string(AURORA_SERVER_PATH) +
+                                           " keys create rescue admin 2>&1");
+    EXPECT_NE(status, 0) << text;
     EXPECT_NE(text.find("no database at " + missing), std::string::npos) << text;
     EXPECT_EQ(text.find("aur_admin_"), std::string::npos) << text;
     EXPECT_FALSE(std::filesystem::exists(missing));

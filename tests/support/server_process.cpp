@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -145,6 +146,17 @@ std::string RawExchange(std::uint16_t port, const std::string& bytes, std::chron
   std::string out = ReadUntilClose(fd, timeout);
   close(fd);
   return out;
+}
+
+CommandResult RunCommand(const std::string& shell_command) {
+  CommandResult r;
+  FILE* p = popen(shell_command.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[1024];
+  while (fgets(buf, sizeof buf, p) != nullptr) r.out += buf;
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 std::uint16_t FreePort() {

@@ -99,6 +99,13 @@ class ServerProcess {
 /// A TCP connection to 127.0.0.1:`port`, from `source` when given; the socket, or -1 when refused.
 int ConnectLoopback(std::uint16_t port, const std::string& source = "");
 
+/// A shell command's exit code and its output (stdout; add 2>&1 for stderr too).
+struct CommandResult {
+  int code = -1;
+  std::string out;
+};
+CommandResult RunCommand(const std::string& shell_command);
+
 /// A free TCP port on 127.0.0.1 (bound then released).
 std::uint16_t FreePort();
 

@@ -78,34 +78,27 @@ std::vector<std::string> ProtectedEnvironments(ResourceService& resources) {
   return out;
 }
 
-bool IsProtected(ResourceService& resources, const std::string& environment) {
+// 403 when `environment` ("" = the default one) is protected; an unknown one is the handler's 404.
+std::optional<http::Response> RefuseIfProtected(ResourceService& resources, const std::string& environment) {
   auto e = resources.FindEnvironment(environment);
-  return e && e->is_protected;  // an unknown environment is the handler's 404
-}
-
-std::string ProtectedMessage(const std::string& environment) {
-  return "environment \"" + environment + "\" is protected: only admins may change it";
+  if (e && e->is_protected) return Forbidden("environment \"" + e->name + "\" is protected: only admins may change it");
+  return std::nullopt;
 }
 
 // Editors may write only where no protected environment changes.
 std::optional<http::Response> CheckProtected(const http::Request& req, Target target, ResourceService& resources) {
   const std::string query_env(req.Query("environment").value_or(""));
-  auto refuse_if_protected = [&](const std::string& env) -> std::optional<http::Response> {
-    auto e = resources.FindEnvironment(env);
-    if (e && e->is_protected) return Forbidden(ProtectedMessage(e->name));
-    return std::nullopt;
-  };
   switch (target) {
     case Target::kGlobal:
       return std::nullopt;
     case Target::kQueryEnvironment:
-      return refuse_if_protected(query_env);
+      return RefuseIfProtected(resources, query_env);
     case Target::kPathEnvironment: {
       constexpr std::string_view kPrefix = "/api/v1/environments/";
       std::string_view name = std::string_view(req.path).substr(kPrefix.size());
       name = name.substr(0, name.find('/'));
-      if (IsProtected(resources, std::string(name))) return Forbidden(ProtectedMessage(std::string(name)));
-      return std::nullopt;
+      if (name.empty()) return std::nullopt;  // not the default environment: the router's 404
+      return RefuseIfProtected(resources, std::string(name));
     }
     case Target::kNewExperiment: {
       std::string env = query_env;
@@ -116,15 +109,15 @@ std::optional<http::Response> CheckProtected(const http::Request& req, Target ta
           if (it != body->end() && it->is_string()) env = it->get<std::string>();
         }
       }
-      return refuse_if_protected(env);
+      return RefuseIfProtected(resources, env);
     }
     case Target::kExperiment: {
       const std::string env = ExperimentEnvironment(resources, req.path);
-      if (!env.empty() && IsProtected(resources, env)) return Forbidden(ProtectedMessage(env));
-      return std::nullopt;
+      if (env.empty()) return std::nullopt;  // no such experiment: the handler's 404
+      return RefuseIfProtected(resources, env);
     }
     case Target::kNewParameter: {
-      if (auto refused = refuse_if_protected(query_env)) return refused;
+      if (auto refused = RefuseIfProtected(resources, query_env)) return refused;
       // A new parameter lands in every environment with the body's `enabled`, which defaults to
       // true: unless it is explicitly false, it would go live in the protected ones too.
       auto body = engine::ParseJson(req.body);

@@ -16,6 +16,8 @@ namespace aurora::server::api {
 
 /// A JSON response of `body` (invalid UTF-8 replaced).
 http::Response JsonResponse(int status, const nlohmann::ordered_json& body);
+/// `r` with `ETag: "<version>"` of `resource`.
+http::Response WithEtag(http::Response r, const nlohmann::ordered_json& resource);
 /// The request's JSON body; an empty body is {} when `allow_empty`, else kInvalidArgument.
 Result<nlohmann::json> ParseBody(const http::Request& req, bool allow_empty);
 /// The positive integer `:id` of the path.

@@ -241,9 +241,8 @@ void RegisterPeopleRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(body, ParseBody(req, false));
       AURORA_TRY(created, ctx.users.Create(body, req.actor));
-      Response r = JsonResponse(201, created);
+      Response r = WithEtag(JsonResponse(201, created), created);
       r.SetHeader("Location", "/api/v1/users/" + std::to_string(created["id"].get<std::int64_t>()));
-      r.SetHeader("ETag", "\"" + std::to_string(created["version"].get<std::int64_t>()) + "\"");
       return r;
     });
   });
@@ -251,9 +250,7 @@ void RegisterPeopleRoutes(http::Router& router, ApiContext& ctx) {
     return Handle([&]() -> Result<Response> {
       AURORA_TRY(id, PathId(params));
       AURORA_TRY(user, ctx.users.Get(id));
-      Response r = JsonResponse(200, user);
-      r.SetHeader("ETag", "\"" + std::to_string(user["version"].get<std::int64_t>()) + "\"");
-      return r;
+      return WithEtag(JsonResponse(200, user), user);
     });
   });
   router.Add("PATCH", "/api/v1/users/:id", [&ctx](const Request& req, const PathParams& params) {
@@ -262,9 +259,7 @@ void RegisterPeopleRoutes(http::Router& router, ApiContext& ctx) {
       AURORA_TRY(body, ParseBody(req, false));
       AURORA_TRY(if_match, IfMatch(req));
       AURORA_TRY(user, ctx.users.Update(id, body, if_match, req.actor));
-      Response r = JsonResponse(200, user);
-      r.SetHeader("ETag", "\"" + std::to_string(user["version"].get<std::int64_t>()) + "\"");
-      return r;
+      return WithEtag(JsonResponse(200, user), user);
     });
   });
   router.Add("DELETE", "/api/v1/users/:id", [&ctx](const Request& req, const PathParams& params) {

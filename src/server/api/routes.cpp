@@ -70,11 +70,6 @@ bool AcceptsGzip(const Request& req) {
 // ?environment= of a management request ("" = the default environment).
 std::string EnvironmentParam(const Request& req) { return std::string(req.Query("environment").value_or("")); }
 
-Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
-  r.SetHeader("ETag", "\"" + std::to_string(resource["version"].get<std::int64_t>()) + "\"");
-  return r;
-}
-
 void RegisterResource(http::Router& router, ApiContext& ctx, Kind kind) {
   const std::string base = std::string("/api/v1/") + store::KindPlural(kind);
   router.Add("GET", base, [&ctx, kind](const Request& req, const PathParams&) {
@@ -219,6 +214,11 @@ Result<std::optional<std::int64_t>> IfMatch(const Request& req) {
     return Error{ErrorCode::kInvalidArgument, "If-Match must hold a resource version such as \"3\"", "version"};
   }
   return std::optional<std::int64_t>(version);
+}
+
+Response WithEtag(Response r, const nlohmann::ordered_json& resource) {
+  r.SetHeader("ETag", "\"" + std::to_string(resource["version"].get<std::int64_t>()) + "\"");
+  return r;
 }
 
 Result<std::shared_ptr<const SnapshotBundle>> BundleOf(ApiContext& ctx, const http::Request& req) {

@@ -18,14 +18,19 @@ std::string Hex(const unsigned char* p, std::size_t n) {
 }
 }  // namespace
 
-std::string Sha256Hex(std::string_view data) {
+std::string Sha256(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return Hex(digest, length);
+  return std::string(reinterpret_cast<const char*>(digest), length);
 }
 
-std::string RandomHex(std::size_t bytes) {
+std::string Sha256Hex(std::string_view data) {
+  const std::string digest = Sha256(data);
+  return Hex(reinterpret_cast<const unsigned char*>(digest.data()), digest.size());
+}
+
+std::string RandomBytes(std::size_t bytes) {
   std::string raw(bytes, '\0');
   std::size_t filled = 0;
   while (filled < bytes) {
@@ -33,6 +38,11 @@ std::string RandomHex(std::size_t bytes) {
     if (n < 0) throw std::runtime_error("getrandom failed");  // broken invariant: no entropy source
     filled += static_cast<std::size_t>(n);
   }
+  return raw;
+}
+
+std::string RandomHex(std::size_t bytes) {
+  const std::string raw = RandomBytes(bytes);
   return Hex(reinterpret_cast<const unsigned char*>(raw.data()), bytes);
 }
 

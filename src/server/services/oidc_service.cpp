@@ -1,7 +1,6 @@
 #include "server/services/oidc_service.hpp"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <memory>
 
@@ -88,13 +87,6 @@ std::string Encode(std::string_view text) {
   return out;
 }
 
-std::string Sha256Raw(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), length);
-}
-
 Error Refused(std::string message) { return Error{ErrorCode::kInvalidArgument, std::move(message)}; }
 
 const std::string* StringClaim(const nlohmann::json& claims, const char* name) {
@@ -176,7 +168,7 @@ Result<std::string> OidcService::BeginLogin() {
   url += url.find('?') == std::string::npos ? '?' : '&';
   url += "response_type=code&client_id=" + Encode(settings_.client_id) + "&redirect_uri=" +
          Encode(settings_.redirect_uri) + "&scope=" + Encode(settings_.scopes) + "&state=" + state +
-         "&nonce=" + nonce + "&code_challenge=" + Base64UrlEncode(Sha256Raw(verifier)) +
+         "&nonce=" + nonce + "&code_challenge=" + Base64UrlEncode(Sha256(verifier)) +
          "&code_challenge_method=S256";
   return url;
 }

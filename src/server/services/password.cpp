@@ -1,22 +1,16 @@
 #include "server/services/password.hpp"
 
 #include <argon2.h>
-#include <sys/random.h>
 
-#include <array>
 #include <stdexcept>
 #include <vector>
+
+#include "server/services/crypto.hpp"
 
 namespace aurora::server {
 
 std::string HashPassword(std::string_view password, const PasswordCost& cost) {
-  std::array<unsigned char, 16> salt{};
-  std::size_t filled = 0;
-  while (filled < salt.size()) {
-    const ssize_t n = getrandom(salt.data() + filled, salt.size() - filled, 0);
-    if (n < 0) throw std::runtime_error("getrandom failed");  // broken invariant: no entropy source
-    filled += static_cast<std::size_t>(n);
-  }
+  const std::string salt = RandomBytes(16);  // 128 bits
   constexpr std::size_t kHashLength = 32;
   const std::size_t encoded_length =
       argon2_encodedlen(cost.passes, cost.memory_kib, cost.lanes, salt.size(), kHashLength, Argon2_id);
